@@ -1,0 +1,1 @@
+"""The :class:`SearchBackend` seam and its adapters (embedded, opensearch)."""
