@@ -1,0 +1,10 @@
+"""One module per CLI command group. Each exposes ``register(subparsers)``; handlers take ``(args, settings)``
+and return an exit code. The list below is the single place a new command is wired in."""
+
+COMMAND_MODULES = (
+    "marquee.api.commands.catalog",
+    "marquee.api.commands.judgments",
+    "marquee.api.commands.experiments",
+    "marquee.api.commands.bench",
+    "marquee.api.commands.serve",
+)
