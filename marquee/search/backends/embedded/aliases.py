@@ -1,0 +1,59 @@
+"""Alias name -> index version, in one JSON file replaced atomically (``os.replace``).
+
+Readers never see a half-written file; concurrent writers are serialised with ``fcntl.flock`` on a
+lock file beside it, so two re-index jobs cannot lose each other's flips.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+ALIASES_FILE = "aliases.json"
+
+
+class AliasFile:
+    def __init__(self, root: Path) -> None:
+        self.path = root / ALIASES_FILE
+        self._lock_path = root / f".{ALIASES_FILE}.lock"
+
+    def read(self) -> dict[str, str]:
+        try:
+            return json.loads(self.path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return {}
+
+    def get(self, alias: str) -> str | None:
+        return self.read().get(alias)
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        self._lock_path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self._lock_path, "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+    def swap(self, alias: str, index: str) -> str | None:
+        with self._locked():
+            aliases = self.read()
+            previous = aliases.get(alias)
+            aliases[alias] = index
+            tmp = self.path.with_name(f".{ALIASES_FILE}.{os.getpid()}.tmp")
+            with open(tmp, "w", encoding="utf-8") as fh:
+                json.dump(aliases, fh, indent=1, sort_keys=True)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, self.path)
+            dir_fd = os.open(self.path.parent, os.O_RDONLY)
+            try:
+                os.fsync(dir_fd)
+            finally:
+                os.close(dir_fd)
+        return previous

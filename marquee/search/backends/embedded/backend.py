@@ -1,0 +1,134 @@
+"""The embedded (no server) :class:`SearchBackend`: tantivy BM25 + numpy/hnswlib vectors under one folder."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from marquee.search.backends.base import (
+    BackendError,
+    BulkResult,
+    Filters,
+    IndexNotFound,
+    IndexStats,
+    LexicalQuery,
+    SearchResult,
+)
+from marquee.search.backends.embedded.aliases import AliasFile
+from marquee.search.backends.embedded.index import BODY_FILE, EmbeddedIndex
+
+_VALID_NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
+
+
+class EmbeddedBackend:
+    """Indices live in ``root/<name>/``; aliases in ``root/aliases.json``. Reads resolve aliases on every call,
+    so a flip made by another process (a re-index job) is seen by the next query."""
+
+    name = "embedded"
+
+    def __init__(self, root: Path, hnsw_threshold: int = 200_000) -> None:
+        self.root = Path(root)
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.hnsw_threshold = hnsw_threshold
+        self.aliases = AliasFile(self.root)
+        self._open: dict[str, EmbeddedIndex] = {}
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> EmbeddedBackend:
+        return cls(settings.indices_dir, hnsw_threshold=settings.hnsw_threshold)
+
+    def _resolve(self, name: str) -> EmbeddedIndex:
+        target = self.aliases.get(name) or name
+        with self._lock:
+            index = self._open.get(target)
+            if index is None:
+                path = self.root / target
+                if not (path / BODY_FILE).exists():
+                    raise IndexNotFound(f"no index or alias named {name!r}")
+                index = EmbeddedIndex(path, self.hnsw_threshold)
+                self._open[target] = index
+            return index
+
+    def create_index(self, index: str, body: Mapping[str, Any]) -> None:
+        if not _VALID_NAME.match(index):
+            raise BackendError(f"invalid index name {index!r}: lowercase letters, digits, '-', '_', '.'")
+        path = self.root / index
+        if path.exists():
+            raise BackendError(f"index {index!r} already exists")
+        with self._lock:
+            self._open[index] = EmbeddedIndex.create(path, body, self.hnsw_threshold)
+
+    def delete_index(self, index: str) -> None:
+        if index in self.aliases.read().values():
+            raise BackendError(f"index {index!r} is served by an alias; swap the alias first")
+        with self._lock:
+            opened = self._open.pop(index, None)
+            if opened is not None:
+                opened.close()
+        path = self.root / index
+        if not (path / BODY_FILE).exists() and not path.exists():
+            raise IndexNotFound(f"no index named {index!r}")
+        shutil.rmtree(path)
+
+    def list_indices(self, prefix: str = "") -> list[str]:
+        return sorted(
+            p.name for p in self.root.iterdir() if p.is_dir() and p.name.startswith(prefix) and (p / BODY_FILE).exists()
+        )
+
+    def bulk_upsert(self, index: str, docs: Sequence[Mapping[str, Any]]) -> BulkResult:
+        return self._resolve(index).upsert(docs)
+
+    def bulk_delete(self, index: str, ids: Sequence[str]) -> BulkResult:
+        return self._resolve(index).delete(ids)
+
+    def refresh(self, index: str) -> None:
+        self._resolve(index).commit()
+
+    def get_alias(self, alias: str) -> str | None:
+        return self.aliases.get(alias)
+
+    def swap_alias(self, alias: str, index: str) -> str | None:
+        if not (self.root / index / BODY_FILE).exists():
+            raise IndexNotFound(f"cannot point {alias!r} at missing index {index!r}")
+        if (self.root / alias / BODY_FILE).exists():
+            raise BackendError(f"{alias!r} is an index name and cannot be an alias")
+        return self.aliases.swap(alias, index)
+
+    def lexical_search(self, index: str, query: LexicalQuery) -> SearchResult:
+        return self._resolve(index).lexical(query)
+
+    def vector_search(self, index: str, vector: np.ndarray, k: int, filters: Filters | None = None) -> SearchResult:
+        return self._resolve(index).vector(vector, k, filters)
+
+    def get_documents(self, index: str, ids: Sequence[str], with_vectors: bool = False) -> dict[str, dict[str, Any]]:
+        return self._resolve(index).get(ids, with_vectors)
+
+    def scan(self, index: str, fields: Sequence[str]) -> Iterator[dict[str, Any]]:
+        return self._resolve(index).scan(fields)
+
+    def facet_counts(
+        self,
+        index: str,
+        fields: Sequence[str],
+        filters: Filters | None = None,
+        ids: Sequence[str] | None = None,
+        size: int = 20,
+    ) -> dict[str, list[tuple[str, int]]]:
+        return self._resolve(index).facets(fields, filters, ids, size)
+
+    def stats(self, index: str) -> IndexStats:
+        opened = self._resolve(index)
+        return IndexStats(opened.name, opened.doc_count(), opened.size_bytes())
+
+    def close(self) -> None:
+        with self._lock:
+            for opened in self._open.values():
+                opened.close()
+            self._open.clear()

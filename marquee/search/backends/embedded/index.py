@@ -1,0 +1,331 @@
+"""One embedded index version: a tantivy index for text, keywords and numbers, plus a vector store.
+
+Layout of a version directory::
+
+    index.json     the OpenSearch-style body it was created from (schema source of truth)
+    tantivy/       the tantivy index; every document carries its vector row and its JSON source
+    vectors.npz    float32 vectors, row-aligned ids, live mask (written atomically)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import tantivy
+
+from marquee.search.backends.base import (
+    ID_FIELD,
+    BackendError,
+    BulkFailure,
+    BulkResult,
+    Filters,
+    Hit,
+    LexicalQuery,
+    SearchResult,
+)
+from marquee.search.backends.embedded.schema import ROW_FIELD, SOURCE_FIELD, EmbeddedSchema, build_schema
+from marquee.search.backends.embedded.vectors import VectorStore
+
+BODY_FILE = "index.json"
+TANTIVY_DIR = "tantivy"
+_WRITER_HEAP = 128_000_000
+_FIELD_TYPES = {"integer": tantivy.FieldType.Integer, "float": tantivy.FieldType.Float, "date": tantivy.FieldType.Date}
+
+
+def _as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return list(value) if isinstance(value, list | tuple) else [value]
+
+
+def _parse_date(value: Any) -> dt.datetime:
+    if isinstance(value, dt.datetime):
+        return value
+    return dt.datetime.combine(dt.date.fromisoformat(str(value)[:10]), dt.time(), tzinfo=dt.UTC)
+
+
+class EmbeddedIndex:
+    """Thread-safe for concurrent readers; writes are serialised by a lock."""
+
+    def __init__(self, path: Path, hnsw_threshold: int) -> None:
+        self.path = path
+        self.name = path.name
+        body_path = path / BODY_FILE
+        if not body_path.exists():
+            raise BackendError(f"{path} is not an index (no {BODY_FILE})")
+        self.body = json.loads(body_path.read_text(encoding="utf-8"))
+        self.schema: EmbeddedSchema = build_schema(self.body)
+        self._tantivy = tantivy.Index(self.schema.schema, path=str(path / TANTIVY_DIR), reuse=True)
+        self.schema.register(self._tantivy)
+        self.vectors = VectorStore.load(path, self.schema.dimension or 1, hnsw_threshold)
+        self._writer: tantivy.IndexWriter | None = None
+        self._lock = threading.Lock()
+
+    @classmethod
+    def create(cls, path: Path, body: Mapping[str, Any], hnsw_threshold: int) -> EmbeddedIndex:
+        build_schema(body)  # fail before touching the disk if the body is unusable
+        (path / TANTIVY_DIR).mkdir(parents=True, exist_ok=False)
+        tmp = path / f".{BODY_FILE}.tmp"
+        tmp.write_text(json.dumps(body, indent=1), encoding="utf-8")
+        os.replace(tmp, path / BODY_FILE)
+        return cls(path, hnsw_threshold)
+
+    # -- writes -----------------------------------------------------------------------------------
+    def _writer_or_open(self) -> tantivy.IndexWriter:
+        if self._writer is None:
+            self._writer = self._tantivy.writer(heap_size=_WRITER_HEAP, num_threads=1)
+        return self._writer
+
+    def _to_tantivy(self, source: Mapping[str, Any], row: int) -> tantivy.Document:
+        doc = tantivy.Document()
+        for name, spec in self.schema.fields.items():
+            value = source.get(name.split(".", 1)[0])
+            for item in _as_list(value):
+                if item is None:
+                    continue
+                if spec.kind in ("text", "keyword"):
+                    doc.add_text(name, str(item))
+                elif spec.kind == "integer":
+                    doc.add_integer(name, int(item))
+                elif spec.kind == "float":
+                    doc.add_float(name, float(item))
+                elif spec.kind == "date":
+                    doc.add_date(name, _parse_date(item))
+        doc.add_integer(ROW_FIELD, row)
+        stored = {k: v for k, v in source.items() if k != self.schema.vector_field}
+        doc.add_bytes(SOURCE_FIELD, json.dumps(stored, ensure_ascii=False).encode("utf-8"))
+        return doc
+
+    def upsert(self, docs: Sequence[Mapping[str, Any]]) -> BulkResult:
+        failed: list[BulkFailure] = []
+        ok = 0
+        with self._lock:
+            writer = self._writer_or_open()
+            for source in docs:
+                doc_id = source.get(ID_FIELD)
+                if not isinstance(doc_id, str) or not doc_id:
+                    failed.append(BulkFailure(str(doc_id), "document has no string id"))
+                    continue
+                unknown = set(source) - {n.split(".", 1)[0] for n in self.schema.fields}
+                if unknown:
+                    failed.append(BulkFailure(doc_id, f"fields not in the mapping: {sorted(unknown)}"))
+                    continue
+                try:
+                    vector = source.get(self.schema.vector_field) if self.schema.vector_field else None
+                    previous = self.vectors.row_of(doc_id)
+                    row = self.vectors.row_for(doc_id)
+                    self.vectors.put(row, None if vector is None else np.asarray(vector, dtype=np.float32))
+                    tdoc = self._to_tantivy(source, row)
+                except (TypeError, ValueError) as exc:
+                    if previous is None:
+                        self.vectors.delete(doc_id)
+                    failed.append(BulkFailure(doc_id, f"cannot index: {exc}"))
+                    continue
+                writer.delete_documents_by_term(ID_FIELD, doc_id)
+                writer.add_document(tdoc)
+                ok += 1
+        return BulkResult(ok, failed)
+
+    def delete(self, ids: Sequence[str]) -> BulkResult:
+        failed: list[BulkFailure] = []
+        ok = 0
+        with self._lock:
+            writer = self._writer_or_open()
+            for doc_id in ids:
+                if self.vectors.delete(doc_id):
+                    writer.delete_documents_by_term(ID_FIELD, doc_id)
+                    ok += 1
+                else:
+                    failed.append(BulkFailure(doc_id, "not found"))
+        return BulkResult(ok, failed)
+
+    def commit(self) -> None:
+        """Vectors first, then tantivy: a crash in between leaves extra vector rows no document points at."""
+        with self._lock:
+            self.vectors.save(self.path)
+            if self._writer is not None:
+                self._writer.commit()
+                self._writer.wait_merging_threads()
+                self._writer = None
+            self._tantivy.reload()
+
+    # -- queries ----------------------------------------------------------------------------------
+    def _filter_clauses(self, filters: Filters | None) -> list[tantivy.Query]:
+        if not filters:
+            return []
+        clauses = []
+        schema = self.schema
+        for field, values in filters.terms:
+            spec = schema.fields.get(field)
+            if spec is None or spec.kind not in ("keyword", "integer"):
+                raise BackendError(f"cannot filter on {field!r}: not a keyword or integer field")
+            if spec.kind == "integer":
+                terms = [tantivy.Query.term_query(schema.schema, field, int(v)) for v in values]
+                clauses.append(tantivy.Query.boolean_query([(tantivy.Occur.Should, t) for t in terms]))
+                continue
+            normalised = [schema.analyzers[spec.analyzer].analyze(v)[0] if spec.analyzer else v for v in values]
+            clauses.append(tantivy.Query.term_set_query(schema.schema, field, normalised))
+        for field, low, high in filters.ranges:
+            spec = schema.fields.get(field)
+            if spec is None or spec.kind not in _FIELD_TYPES:
+                raise BackendError(f"cannot range-filter on {field!r}: not a numeric or date field")
+            cast = {"integer": int, "float": float, "date": _parse_date}[spec.kind]
+            lo = None if low is None else cast(low)
+            hi = None if high is None else cast(high)
+            if lo is None and hi is None:
+                continue
+            clauses.append(tantivy.Query.range_query(schema.schema, field, _FIELD_TYPES[spec.kind], lo, hi))
+        return clauses
+
+    def _filtered(
+        self, query: tantivy.Query | None, filters: Filters | None, ids: Sequence[str] | None = None
+    ) -> tantivy.Query:
+        clauses = self._filter_clauses(filters)
+        if ids is not None:
+            clauses.append(tantivy.Query.term_set_query(self.schema.schema, ID_FIELD, list(ids)))
+        if query is None and not clauses:
+            return tantivy.Query.all_query()
+        occurs = [(tantivy.Occur.Must, tantivy.Query.const_score_query(c, 0.0)) for c in clauses]
+        if query is not None:
+            occurs.insert(0, (tantivy.Occur.Must, query))
+        return tantivy.Query.boolean_query(occurs)
+
+    def _text_query(self, text: str, fields: Sequence[tuple[str, float]]) -> tantivy.Query | None:
+        per_field = []
+        for field, boost in fields:
+            spec = self.schema.fields.get(field)
+            if spec is None or spec.kind not in ("text", "keyword"):
+                raise BackendError(f"cannot search {field!r}: not a text field")
+            tokens = self.schema.analyze(field, text)
+            if not tokens:
+                continue
+            terms = [tantivy.Query.term_query(self.schema.schema, field, t) for t in tokens]
+            query = tantivy.Query.boolean_query([(tantivy.Occur.Should, t) for t in terms])
+            per_field.append(tantivy.Query.boost_query(query, float(boost)) if boost != 1.0 else query)
+        if not per_field:
+            return None
+        return tantivy.Query.boolean_query([(tantivy.Occur.Should, q) for q in per_field])
+
+    def _ids_of(self, searcher: tantivy.Searcher, addresses: list[Any]) -> list[str]:
+        rows = searcher.fast_field_values(ROW_FIELD, addresses)
+        return [self.vectors.id_at(int(row)) for row in rows]
+
+    def lexical(self, query: LexicalQuery) -> SearchResult:
+        searcher = self._tantivy.searcher()
+        if not query.text.strip():
+            tq = self._filtered(None, query.filters)
+            sort_field, direction = query.sort or (ROW_FIELD, "asc")
+            order = tantivy.Order.Asc if direction == "asc" else tantivy.Order.Desc
+            result = searcher.search(tq, limit=max(query.size, 1), count=True, order_by_field=sort_field, order=order)
+            ids = self._ids_of(searcher, [addr for _, addr in result.hits])
+            return SearchResult([Hit(i, 0.0) for i in ids][: query.size], result.count)
+        text_query = self._text_query(query.text, query.fields)
+        if text_query is None:
+            return SearchResult([], 0)
+        result = searcher.search(self._filtered(text_query, query.filters), limit=max(query.size, 1), count=True)
+        ids = self._ids_of(searcher, [addr for _, addr in result.hits])
+        hits = [Hit(i, float(score)) for i, (score, _) in zip(ids, result.hits, strict=True)]
+        # tantivy orders equal scores by segment/doc; we order them by id so every backend agrees.
+        hits.sort(key=lambda h: (-h.score, h.id))
+        return SearchResult(hits[: query.size], result.count)
+
+    def allowed_rows(self, filters: Filters | None) -> np.ndarray | None:
+        if not filters:
+            return None
+        searcher = self._tantivy.searcher()
+        limit = max(searcher.num_docs, 1)
+        result = searcher.search(self._filtered(None, filters), limit=limit, count=False, order_by_field=ROW_FIELD)
+        rows = searcher.fast_field_values(ROW_FIELD, [addr for _, addr in result.hits])
+        mask = np.zeros(self.vectors.size, dtype=bool)
+        if rows:
+            mask[np.asarray(rows, dtype=np.int64)] = True
+        return mask
+
+    def vector(self, vector: np.ndarray, k: int, filters: Filters | None) -> SearchResult:
+        allowed = self.allowed_rows(filters)
+        found = self.vectors.search(vector, k, allowed)
+        hits = [Hit(self.vectors.id_at(row), (1.0 + cos) / 2.0) for row, cos in found]
+        total = int(allowed.sum()) if allowed is not None else len(self.vectors._row_of)
+        return SearchResult(hits, total)
+
+    def get(self, ids: Sequence[str], with_vectors: bool) -> dict[str, dict[str, Any]]:
+        wanted = [i for i in ids if self.vectors.row_of(i) is not None]
+        if not wanted:
+            return {}
+        searcher = self._tantivy.searcher()
+        query = tantivy.Query.term_set_query(self.schema.schema, ID_FIELD, wanted)
+        result = searcher.search(query, limit=len(wanted), count=False)
+        found: dict[str, dict[str, Any]] = {}
+        for _, addr in result.hits:
+            source = json.loads(searcher.doc(addr).get_first(SOURCE_FIELD))
+            if with_vectors and self.schema.vector_field:
+                vec = self.vectors.vector(source[ID_FIELD])
+                source[self.schema.vector_field] = None if vec is None else vec.tolist()
+            found[source[ID_FIELD]] = source
+        return {i: found[i] for i in ids if i in found}
+
+    def scan(self, fields: Sequence[str]) -> Iterator[dict[str, Any]]:
+        searcher = self._tantivy.searcher()
+        if searcher.num_docs == 0:
+            return
+        result = searcher.search(
+            tantivy.Query.all_query(),
+            limit=searcher.num_docs,
+            count=False,
+            order_by_field=ROW_FIELD,
+            order=tantivy.Order.Asc,
+        )
+        for _, addr in result.hits:
+            source = json.loads(searcher.doc(addr).get_first(SOURCE_FIELD))
+            row = {ID_FIELD: source[ID_FIELD]}
+            for field in fields:
+                if field == self.schema.vector_field:
+                    vec = self.vectors.vector(source[ID_FIELD])
+                    row[field] = None if vec is None else vec.tolist()
+                else:
+                    row[field] = source.get(field)
+            yield row
+
+    def facets(
+        self, fields: Sequence[str], filters: Filters | None, ids: Sequence[str] | None, size: int
+    ) -> dict[str, list[tuple[str, int]]]:
+        for field in fields:
+            spec = self.schema.fields.get(field)
+            if spec is None or spec.kind not in ("keyword", "integer"):
+                raise BackendError(f"cannot facet on {field!r}: not a keyword or integer field")
+        if not fields:
+            return {}
+        query = self._filtered(None, filters, ids)
+        aggs = {f: {"terms": {"field": f, "size": 100_000}} for f in fields}
+        raw = self._tantivy.searcher().aggregate(query, aggs)
+        out: dict[str, list[tuple[str, int]]] = {}
+        for field in fields:
+            buckets = [(self._bucket_key(b["key"]), int(b["doc_count"])) for b in raw.get(field, {}).get("buckets", [])]
+            buckets.sort(key=lambda kv: (-kv[1], kv[0]))
+            out[field] = buckets[:size]
+        return out
+
+    @staticmethod
+    def _bucket_key(key: Any) -> str:
+        if isinstance(key, float) and key.is_integer():
+            return str(int(key))
+        return str(key)
+
+    def doc_count(self) -> int:
+        return self._tantivy.searcher().num_docs
+
+    def size_bytes(self) -> int:
+        return sum(p.stat().st_size for p in self.path.rglob("*") if p.is_file())
+
+    def close(self) -> None:
+        with self._lock:
+            if self._writer is not None:
+                self._writer.rollback()
+                self._writer = None

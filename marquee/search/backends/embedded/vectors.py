@@ -1,0 +1,169 @@
+"""Row-addressed float32 vectors with tombstones: exact cosine by default, HNSW above a size threshold.
+
+Rows are stable for a document's life in an index version (an upsert overwrites its row), so the
+tantivy document carries its row number and filters computed by tantivy become a row mask here.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+VECTORS_FILE = "vectors.npz"
+HNSW_FILE = "vectors.hnsw"
+_INITIAL_CAPACITY = 1024
+
+
+class VectorStore:
+    def __init__(self, dimension: int, hnsw_threshold: int = 200_000) -> None:
+        self.dimension = dimension
+        self.hnsw_threshold = hnsw_threshold
+        self._matrix = np.zeros((0, dimension), dtype=np.float32)
+        self._ids: list[str] = []
+        self._row_of: dict[str, int] = {}
+        self._live = np.zeros(0, dtype=bool)
+        self._hnsw = None
+
+    # -- writes -----------------------------------------------------------------------------------
+    def row_for(self, doc_id: str) -> int:
+        """The row a document lives in, allocating one for a new id."""
+        row = self._row_of.get(doc_id)
+        if row is None:
+            row = len(self._ids)
+            self._ids.append(doc_id)
+            self._row_of[doc_id] = row
+            if row >= len(self._matrix):
+                capacity = max(_INITIAL_CAPACITY, 2 * len(self._matrix))
+                grown = np.zeros((capacity, self.dimension), dtype=np.float32)
+                grown[: len(self._matrix)] = self._matrix
+                live = np.zeros(capacity, dtype=bool)
+                live[: len(self._live)] = self._live
+                self._matrix, self._live = grown, live
+        return row
+
+    def put(self, row: int, vector: np.ndarray | None) -> None:
+        if vector is None:
+            self._matrix[row] = 0.0
+            self._live[row] = False
+            return
+        vec = np.asarray(vector, dtype=np.float32).reshape(-1)
+        if vec.shape[0] != self.dimension:
+            raise ValueError(f"vector has {vec.shape[0]} dimensions, the index expects {self.dimension}")
+        norm = float(np.linalg.norm(vec))
+        if not np.isfinite(norm) or norm == 0.0:
+            raise ValueError("vector is zero or not finite")
+        self._matrix[row] = vec / norm
+        self._live[row] = True
+        self._hnsw = None
+
+    def delete(self, doc_id: str) -> bool:
+        row = self._row_of.pop(doc_id, None)
+        if row is None:
+            return False
+        self._ids[row] = ""
+        self._matrix[row] = 0.0
+        self._live[row] = False
+        self._hnsw = None
+        return True
+
+    # -- reads ------------------------------------------------------------------------------------
+    @property
+    def size(self) -> int:
+        return len(self._ids)
+
+    def id_at(self, row: int) -> str:
+        return self._ids[row]
+
+    def row_of(self, doc_id: str) -> int | None:
+        return self._row_of.get(doc_id)
+
+    def vector(self, doc_id: str) -> np.ndarray | None:
+        row = self._row_of.get(doc_id)
+        if row is None or not self._live[row]:
+            return None
+        return self._matrix[row].copy()
+
+    def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
+        """Top-k (row, cosine) among live rows, restricted to ``allowed`` rows (a bool mask) if given."""
+        n = self.size
+        if n == 0 or k <= 0:
+            return []
+        q = np.asarray(query, dtype=np.float32).reshape(-1)
+        if q.shape[0] != self.dimension:
+            raise ValueError(f"query vector has {q.shape[0]} dimensions, the index expects {self.dimension}")
+        norm = float(np.linalg.norm(q))
+        if norm == 0.0 or not np.isfinite(norm):
+            raise ValueError("query vector is zero or not finite")
+        q = q / norm
+        mask = self._live[:n] if allowed is None else (self._live[:n] & allowed[:n])
+        if self._hnsw is not None:
+            return self._search_hnsw(q, k, mask)
+        candidates = np.flatnonzero(mask)
+        if candidates.size == 0:
+            return []
+        scores = self._matrix[candidates] @ q
+        k = min(k, candidates.size)
+        top = np.argpartition(-scores, k - 1)[:k]
+        # Ties broken by row (insertion order) so results are stable across runs and backends.
+        order = top[np.lexsort((candidates[top], -scores[top]))]
+        return [(int(candidates[i]), float(scores[i])) for i in order]
+
+    def _search_hnsw(self, q: np.ndarray, k: int, mask: np.ndarray) -> list[tuple[int, float]]:
+        allowed_count = int(mask.sum())
+        if allowed_count == 0:
+            return []
+        k = min(k, allowed_count)
+        self._hnsw.set_ef(max(2 * k, 100))
+        labels, distances = self._hnsw.knn_query(q, k=k, filter=lambda label: bool(mask[label]))
+        return [(int(row), 1.0 - float(d)) for row, d in zip(labels[0], distances[0], strict=True)]
+
+    # -- persistence --------------------------------------------------------------------------------
+    def save(self, directory: Path) -> None:
+        """Write atomically: a crash leaves the previous file whole."""
+        n = self.size
+        tmp = directory / f".{VECTORS_FILE}.tmp"
+        with open(tmp, "wb") as fh:
+            np.savez(fh, matrix=self._matrix[:n], live=self._live[:n], ids=np.array(self._ids, dtype=str))
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, directory / VECTORS_FILE)
+        if int(self._live[:n].sum()) > self.hnsw_threshold:
+            self._build_hnsw()
+            tmp_hnsw = directory / f".{HNSW_FILE}.tmp"
+            self._hnsw.save_index(str(tmp_hnsw))
+            os.replace(tmp_hnsw, directory / HNSW_FILE)
+        else:
+            (directory / HNSW_FILE).unlink(missing_ok=True)
+
+    def _build_hnsw(self) -> None:
+        import hnswlib  # optional speed-up: only needed above the threshold
+
+        n = self.size
+        rows = np.flatnonzero(self._live[:n])
+        index = hnswlib.Index(space="ip", dim=self.dimension)
+        index.init_index(max_elements=max(n, 1), ef_construction=200, M=16, random_seed=42)
+        index.add_items(self._matrix[rows], rows)
+        self._hnsw = index
+
+    @classmethod
+    def load(cls, directory: Path, dimension: int, hnsw_threshold: int) -> VectorStore:
+        store = cls(dimension, hnsw_threshold)
+        path = directory / VECTORS_FILE
+        if not path.exists():
+            return store
+        with np.load(path, allow_pickle=False) as data:
+            matrix, live, ids = data["matrix"], data["live"], data["ids"].tolist()
+        store._matrix = np.ascontiguousarray(matrix, dtype=np.float32)
+        store._live = live.astype(bool)
+        store._ids = list(ids)
+        store._row_of = {doc_id: row for row, doc_id in enumerate(ids) if doc_id}
+        hnsw_path = directory / HNSW_FILE
+        if hnsw_path.exists():
+            import hnswlib
+
+            index = hnswlib.Index(space="ip", dim=dimension)
+            index.load_index(str(hnsw_path), max_elements=max(len(ids), 1))
+            store._hnsw = index
+        return store

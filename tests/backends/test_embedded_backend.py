@@ -1,0 +1,77 @@
+"""The embedded engine passes the shared conformance suite, plus embedded-only persistence checks."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from marquee import mappings
+from marquee.search.backends.embedded import EmbeddedBackend
+from tests.backends.conformance import BackendConformance, make_docs, unit_vector
+
+
+class TestEmbeddedConformance(BackendConformance):
+    @pytest.fixture
+    def backend(self, tmp_path):
+        backend = EmbeddedBackend(tmp_path / "indices")
+        yield backend
+        backend.close()
+
+
+class TestEmbeddedHnswConformance(BackendConformance):
+    """Same suite with HNSW forced on (threshold 0), so the approximate path keeps the contract."""
+
+    @pytest.fixture
+    def backend(self, tmp_path):
+        backend = EmbeddedBackend(tmp_path / "indices", hnsw_threshold=0)
+        yield backend
+        backend.close()
+
+
+def test_reopened_index_serves_the_same_results(tmp_path):
+    first = EmbeddedBackend(tmp_path)
+    first.create_index("c-v0001", mappings.load())
+    first.bulk_upsert("c-v0001", make_docs())
+    first.refresh("c-v0001")
+    first.swap_alias("c", "c-v0001")
+    first.close()
+    second = EmbeddedBackend(tmp_path)
+    hits = second.vector_search("c", np.asarray(unit_vector(3), dtype=np.float32), k=1).hits
+    assert hits[0].id == "d4"
+    assert second.stats("c").doc_count == 6
+
+
+def test_uncommitted_writes_are_invisible_after_reopen(tmp_path):
+    first = EmbeddedBackend(tmp_path)
+    first.create_index("c-v0001", mappings.load())
+    first.bulk_upsert("c-v0001", make_docs())
+    # no refresh: a crash here must leave an empty, readable index
+    second = EmbeddedBackend(tmp_path)
+    assert second.stats("c-v0001").doc_count == 0
+    first.close()
+
+
+def test_bulk_reports_bad_documents_and_keeps_the_rest(tmp_path):
+    backend = EmbeddedBackend(tmp_path)
+    backend.create_index("c-v0001", mappings.load())
+    docs = make_docs()
+    docs[1] = docs[1] | {"embedding": [0.1, 0.2]}
+    docs[2] = docs[2] | {"id": ""}
+    docs[3] = docs[3] | {"colour": "red"}
+    result = backend.bulk_upsert("c-v0001", docs)
+    backend.refresh("c-v0001")
+    assert result.succeeded == 3
+    assert [(f.id, f.reason.split(":")[0]) for f in result.failed] == [
+        ("d2", "cannot index"),
+        ("", "document has no string id"),
+        ("d4", "fields not in the mapping"),
+    ]
+    assert backend.stats("c-v0001").doc_count == 3
+
+
+def test_served_index_cannot_be_deleted(tmp_path):
+    backend = EmbeddedBackend(tmp_path)
+    backend.create_index("c-v0001", mappings.load())
+    backend.swap_alias("c", "c-v0001")
+    with pytest.raises(Exception, match="served by an alias"):
+        backend.delete_index("c-v0001")
