@@ -1,1 +1,1 @@
-"""Catalog files in, enriched :class:`~marquee.enrichment.document.Document` records out. Never talks to a search backend."""
+"""Catalog files in, enriched ``Document`` records out. Never talks to a search backend."""

@@ -67,7 +67,7 @@ class MappingError(ValueError):
 @dataclass(frozen=True)
 class FieldSpec:
     name: str
-    kind: str  # text | keyword | integer | float | date | knn_vector
+    kind: str  # text | keyword | integer | float | date | knn_vector | stored
     analyzer: str | None = None
 
 
@@ -154,6 +154,8 @@ def build_schema(body: Mapping[str, Any]) -> EmbeddedSchema:
         elif kind == "date":
             builder.add_date_field(name, indexed=True, fast=True)
             fields[name] = FieldSpec(name, "date")
+        elif kind == "object" and prop.get("enabled") is False:
+            fields[name] = FieldSpec(name, "stored")  # kept in _source only, as OpenSearch does
         elif kind == "knn_vector":
             vector_field, dimension = name, int(prop["dimension"])
             fields[name] = FieldSpec(name, "knn_vector")

@@ -1,0 +1,211 @@
+"""``marquee enrich | index | reindex | alias``: turn a catalog file into a served, versioned index."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+
+from marquee.api.wiring import make_backend, make_embedder, make_extractor
+from marquee.enrichment.pipeline import Enricher, EnrichmentStats, RejectsWriter, read_enriched, write_enriched
+from marquee.enrichment.readers import FORMATS, parse_field_map, read_catalog
+from marquee.indexing.indexer import Indexer, SanityCheckFailed
+from marquee.indexing.locking import AliasBusy
+from marquee.search.backends.base import BackendError
+from marquee.settings import Settings
+
+
+def _add_source_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("source", type=Path, help="catalog file (CSV, JSONL, .gz) or BEIR folder")
+    parser.add_argument(
+        "--format", choices=FORMATS, default=None, help="catalog format (default: MARQUEE_CATALOG_FORMAT)"
+    )
+    parser.add_argument("--field-map", default="", help="jsonl only: FIELD=json.path,... e.g. id=sku,title=name")
+    parser.add_argument(
+        "--rejects", type=Path, help="where rejected rows go (default: beside the output / in MARQUEE_HOME)"
+    )
+    parser.add_argument("--no-ner", action="store_true", help="skip spaCy NER (catalog entities only)")
+
+
+def _add_index_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--alias", default=None, help="alias to serve the new version under (default: MARQUEE_ALIAS)")
+    parser.add_argument("--force", action="store_true", help="swap even if the new version is much smaller")
+    parser.add_argument(
+        "--progress",
+        choices=("bar", "json", "none"),
+        default="bar",
+        help="bar: tqdm on stderr; json: one event per line on stdout (for jobs and tests)",
+    )
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    enrich = subparsers.add_parser("enrich", help="read a catalog, extract entities and embeddings, write JSONL")
+    _add_source_args(enrich)
+    enrich.add_argument("--out", type=Path, required=True, help="enriched JSONL to write")
+    enrich.set_defaults(handler=run_enrich)
+
+    index = subparsers.add_parser("index", help="index an enriched JSONL file into a new version and swap the alias")
+    index.add_argument("file", type=Path)
+    _add_index_args(index)
+    index.set_defaults(handler=run_index)
+
+    reindex = subparsers.add_parser("reindex", help="enrich + index a catalog into a new version, check it, swap")
+    _add_source_args(reindex)
+    _add_index_args(reindex)
+    reindex.set_defaults(handler=run_reindex)
+
+    alias = subparsers.add_parser("alias", help="show or roll back an alias")
+    alias_sub = alias.add_subparsers(dest="alias_command", required=True)
+    show = alias_sub.add_parser("show", help="which version each alias serves, and the kept versions")
+    show.add_argument("alias", nargs="?")
+    show.set_defaults(handler=run_alias_show)
+    rollback = alias_sub.add_parser("rollback", help="serve the previous kept version again")
+    rollback.add_argument("alias")
+    rollback.set_defaults(handler=run_alias_rollback)
+
+
+def _fail(message: str, code: int = 1) -> int:
+    print(f"marquee: {message}", file=sys.stderr)
+    return code
+
+
+def _reader(args: argparse.Namespace, settings: Settings):
+    fmt = args.format or settings.catalog_format
+    field_map = parse_field_map(args.field_map) if args.field_map else None
+    return read_catalog(args.source, fmt, field_map=field_map, max_chars=settings.max_text_chars)
+
+
+def _print_counts(stats: EnrichmentStats, rejects: Path | None) -> None:
+    line = (
+        f"read {stats.read} / enriched {stats.enriched} / rejected {stats.rejected}; "
+        f"embeddings computed {stats.embeddings_computed}, reused {stats.embeddings_reused}"
+    )
+    print(line, file=sys.stderr)
+    if stats.rejected and rejects:
+        reasons = ", ".join(f"{k}: {v}" for k, v in sorted(stats.reject_reasons.items()))
+        print(f"rejected rows ({reasons}) written to {rejects}", file=sys.stderr)
+
+
+class _Progress:
+    """Reports indexing phases either as a tqdm bar or as JSON lines (machine-readable, flushed)."""
+
+    def __init__(self, mode: str, total: int | None = None) -> None:
+        self.mode = mode
+        self.bar = tqdm(total=total, unit="doc", disable=mode != "bar", file=sys.stderr, dynamic_ncols=True)
+        self._last = 0
+
+    def event(self, phase: str, info: Mapping[str, Any]) -> None:
+        if self.mode == "json":
+            print(json.dumps({"event": phase, **info}), flush=True)
+        if phase == "bulk":
+            self.bar.update(int(info["indexed"]) - self._last)
+            self._last = int(info["indexed"])
+
+    def close(self) -> None:
+        self.bar.close()
+
+
+def run_enrich(args: argparse.Namespace, settings: Settings) -> int:
+    rejects_path = args.rejects or args.out.with_suffix(".rejects.jsonl")
+    rejects = RejectsWriter(rejects_path)
+    stats = EnrichmentStats()
+    try:
+        items = _reader(args, settings)
+        enricher = Enricher(make_embedder(settings), make_extractor(settings, use_ner=not args.no_ner))
+        with tqdm(unit="doc", file=sys.stderr, disable=not sys.stderr.isatty()) as bar:
+
+            def on_chunk(s: EnrichmentStats) -> None:
+                bar.update(s.read - bar.n)
+
+            write_enriched(args.out, enricher.run(items, rejects=rejects, stats=stats, on_chunk=on_chunk))
+    except (FileNotFoundError, ValueError) as exc:
+        return _fail(str(exc))
+    finally:
+        rejects.close()
+    _print_counts(stats, rejects_path)
+    return 0 if stats.enriched else _fail("nothing could be read from the catalog")
+
+
+def _run_indexer(settings: Settings, args: argparse.Namespace, documents, rejects: RejectsWriter) -> int:
+    alias = args.alias or settings.alias
+    progress = _Progress(args.progress)
+    backend = make_backend(settings)
+    indexer = Indexer(backend, settings.home / "locks", keep_versions=settings.keep_versions, on_event=progress.event)
+    try:
+        report = indexer.build_and_swap(alias, documents, rejects=rejects, force=args.force)
+    except (AliasBusy, SanityCheckFailed, BackendError, FileNotFoundError, ValueError) as exc:
+        return _fail(str(exc))
+    finally:
+        progress.close()
+        rejects.close()
+        backend.close()
+    summary = report.as_dict()
+    print(
+        json.dumps({"event": "done", **summary})
+        if args.progress == "json"
+        else f"{alias} -> {report.index} ({report.indexed} documents, {len(report.failed)} failed, "
+        f"{report.seconds:.1f}s; previous: {report.previous})",
+        file=sys.stdout if args.progress == "json" else sys.stderr,
+    )
+    return 0
+
+
+def run_index(args: argparse.Namespace, settings: Settings) -> int:
+    if not args.file.exists():
+        return _fail(f"file not found: {args.file}")
+    rejects = RejectsWriter(args.file.with_suffix(".index-rejects.jsonl"))
+    return _run_indexer(settings, args, lambda _previous: read_enriched(args.file), rejects)
+
+
+def run_reindex(args: argparse.Namespace, settings: Settings) -> int:
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    rejects_path = args.rejects or settings.home / "rejects" / f"{args.source.name}.{stamp}.jsonl"
+    rejects = RejectsWriter(rejects_path)
+    stats = EnrichmentStats()
+    try:
+        items = _reader(args, settings)
+    except (FileNotFoundError, ValueError) as exc:
+        return _fail(str(exc))
+    enricher = Enricher(make_embedder(settings), make_extractor(settings, use_ner=not args.no_ner))
+    code = _run_indexer(settings, args, lambda previous: enricher.run(items, previous, rejects, stats), rejects)
+    _print_counts(stats, rejects_path)
+    if stats.enriched == 0:
+        return _fail("nothing could be read from the catalog")
+    return code
+
+
+def run_alias_show(args: argparse.Namespace, settings: Settings) -> int:
+    backend = make_backend(settings)
+    alias = args.alias or settings.alias
+    served = backend.get_alias(alias)
+    versions = [name for name in backend.list_indices(f"{alias}-v")]
+    print(
+        json.dumps(
+            {
+                "alias": alias,
+                "serves": served,
+                "versions": [
+                    {"index": v, "documents": backend.stats(v).doc_count, "served": v == served} for v in versions
+                ],
+            },
+            indent=1,
+        )
+    )
+    return 0
+
+
+def run_alias_rollback(args: argparse.Namespace, settings: Settings) -> int:
+    backend = make_backend(settings)
+    indexer = Indexer(backend, settings.home / "locks", keep_versions=settings.keep_versions)
+    try:
+        old, new = indexer.rollback(args.alias)
+    except (AliasBusy, BackendError) as exc:
+        return _fail(str(exc))
+    print(f"{args.alias}: {old} -> {new}", file=sys.stderr)
+    return 0

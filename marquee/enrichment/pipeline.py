@@ -1,0 +1,193 @@
+"""Reader output -> enriched documents: entities, embeddings, content hash; rejects counted and kept.
+
+Work is done in chunks so NER (spaCy, mostly single-threaded) and the sentence encoder (torch/onnxruntime,
+which release the GIL) overlap on two cores. A document whose content hash and model id match a previous
+enrichment reuses that vector and its NER entities: re-enriching an unchanged catalog embeds nothing.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from itertools import islice
+from pathlib import Path
+from typing import IO, Any, NamedTuple
+
+import numpy as np
+
+from marquee.enrichment.document import Document, Entity
+from marquee.enrichment.embeddings import Embedder
+from marquee.enrichment.entities import EntityExtractor, catalog_entities
+from marquee.enrichment.readers import ReadItem, Reject
+
+
+class Previous(NamedTuple):
+    """What an earlier enrichment produced for one document id."""
+
+    content_hash: str
+    embedding_model: str
+    embedding: np.ndarray | None
+    ner_entities: tuple[Entity, ...]
+
+
+@dataclass
+class EnrichedDocument:
+    document: Document
+    content_hash: str
+    embedding_model: str
+    embedding: np.ndarray | None
+
+    def to_json(self) -> str:
+        vector = (
+            None
+            if self.embedding is None
+            else base64.b64encode(np.asarray(self.embedding, dtype="<f4").tobytes()).decode("ascii")
+        )
+        return json.dumps(
+            {
+                "document": self.document.to_dict(),
+                "content_hash": self.content_hash,
+                "embedding_model": self.embedding_model,
+                "embedding_b64": vector,
+            },
+            ensure_ascii=False,
+        )
+
+    @classmethod
+    def from_json(cls, line: str) -> EnrichedDocument:
+        data = json.loads(line)
+        raw = data.get("embedding_b64")
+        vector = None if raw is None else np.frombuffer(base64.b64decode(raw), dtype="<f4").copy()
+        return cls(Document.from_dict(data["document"]), data["content_hash"], data["embedding_model"], vector)
+
+
+@dataclass
+class EnrichmentStats:
+    read: int = 0
+    enriched: int = 0
+    rejected: int = 0
+    embeddings_computed: int = 0
+    embeddings_reused: int = 0
+    reject_reasons: dict[str, int] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "read": self.read,
+            "enriched": self.enriched,
+            "rejected": self.rejected,
+            "embeddings_computed": self.embeddings_computed,
+            "embeddings_reused": self.embeddings_reused,
+        }
+
+
+class RejectsWriter:
+    """Appends ``{line, id, reason}`` JSONL; opens the file only when the first reject arrives."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self._fh: IO[str] | None = None
+
+    def write(self, reject: Reject) -> None:
+        if self.path is None:
+            return
+        if self._fh is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._fh = open(self.path, "w", encoding="utf-8")
+        self._fh.write(json.dumps(reject.to_dict(), ensure_ascii=False) + "\n")
+
+    def close(self) -> None:
+        if self._fh is not None:
+            self._fh.close()
+            self._fh = None
+
+
+def _reason_key(reason: str) -> str:
+    return reason.split(":")[0].split("(")[0].strip()
+
+
+class Enricher:
+    def __init__(self, embedder: Embedder, extractor: EntityExtractor, chunk_size: int = 256) -> None:
+        self.embedder = embedder
+        self.extractor = extractor
+        self.chunk_size = chunk_size
+
+    def run(
+        self,
+        items: Iterable[ReadItem],
+        previous: Mapping[str, Previous] | None = None,
+        rejects: RejectsWriter | None = None,
+        stats: EnrichmentStats | None = None,
+        on_chunk: Callable[[EnrichmentStats], None] | None = None,
+    ) -> Iterator[EnrichedDocument]:
+        previous = previous or {}
+        stats = stats if stats is not None else EnrichmentStats()
+        rejects = rejects or RejectsWriter(None)
+        iterator = iter(items)
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="embed") as pool:
+            while True:
+                chunk = list(islice(iterator, self.chunk_size))
+                if not chunk:
+                    break
+                docs: list[Document] = []
+                for item in chunk:
+                    stats.read += 1
+                    if isinstance(item, Reject):
+                        stats.rejected += 1
+                        key = _reason_key(item.reason)
+                        stats.reject_reasons[key] = stats.reject_reasons.get(key, 0) + 1
+                        rejects.write(item)
+                    else:
+                        docs.append(item)
+                yield from self._enrich_chunk(docs, previous, stats, pool)
+                if on_chunk is not None:
+                    on_chunk(stats)
+
+    def _enrich_chunk(
+        self, docs: list[Document], previous: Mapping[str, Previous], stats: EnrichmentStats, pool: ThreadPoolExecutor
+    ) -> Iterator[EnrichedDocument]:
+        model_id = self.embedder.model_id
+        hashes = [doc.content_hash() for doc in docs]
+        known = [previous.get(doc.id) for doc in docs]
+        fresh = [p is not None and p.content_hash == h for p, h in zip(known, hashes, strict=True)]
+        reuse_vec = [
+            f and p.embedding is not None and p.embedding_model == model_id for f, p in zip(fresh, known, strict=True)
+        ]
+        to_embed = [i for i, ok in enumerate(reuse_vec) if not ok]
+        future = pool.submit(self.embedder.encode, [docs[i].embedding_text() for i in to_embed])
+        to_ner = [i for i, ok in enumerate(fresh) if not ok]
+        ner = dict(zip(to_ner, self.extractor.ner([docs[i].embedding_text() for i in to_ner]), strict=True))
+        computed = dict(zip(to_embed, future.result(), strict=True))
+        stats.embeddings_computed += len(to_embed)
+        stats.embeddings_reused += len(docs) - len(to_embed)
+        for i, doc in enumerate(docs):
+            found = ner[i] if i in ner else list(known[i].ner_entities)
+            doc.entities = list(dict.fromkeys([*catalog_entities(doc), *found]))
+            vector = computed[i] if i in computed else known[i].embedding
+            stats.enriched += 1
+            yield EnrichedDocument(doc, hashes[i], model_id, vector)
+
+
+def write_enriched(path: Path, documents: Iterable[EnrichedDocument]) -> int:
+    """Write JSONL atomically (temp file + rename) so a half-written file never looks finished."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    count = 0
+    with open(tmp, "w", encoding="utf-8") as fh:
+        for doc in documents:
+            fh.write(doc.to_json() + "\n")
+            count += 1
+    tmp.replace(path)
+    return count
+
+
+def read_enriched(path: Path) -> Iterator[EnrichedDocument]:
+    with open(path, encoding="utf-8") as fh:
+        for number, line in enumerate(fh, start=1):
+            if not line.strip():
+                continue
+            try:
+                yield EnrichedDocument.from_json(line)
+            except (ValueError, KeyError, TypeError) as exc:
+                raise ValueError(f"{path}:{number}: not an enriched document ({exc})") from exc

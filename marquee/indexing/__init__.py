@@ -1,0 +1,1 @@
+"""Versioned indices, bulk writes, alias swaps, incremental re-indexing and crash safety."""
