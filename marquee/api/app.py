@@ -1,0 +1,23 @@
+"""Flask application factory (the Flask tutorial's pattern): settings in, app out, nothing at import time."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from marquee.api.errors import register_error_handlers
+from marquee.api.services import MarqueeServices
+from marquee.settings import Settings, load_settings
+
+
+def create_app(settings: Settings | None = None, services: MarqueeServices | None = None) -> Flask:
+    settings = settings or load_settings()
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = 1 << 20
+    app.json.sort_keys = False
+    (services or MarqueeServices(settings)).init_app(app)
+    register_error_handlers(app)
+    from marquee.api.blueprints import health, search
+
+    app.register_blueprint(health.bp)
+    app.register_blueprint(search.bp)
+    return app

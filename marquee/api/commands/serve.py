@@ -1,0 +1,98 @@
+"""``marquee serve`` (gunicorn) and ``marquee demo`` (index the bundled catalog if needed, then serve)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from marquee.api.wiring import make_backend
+from marquee.settings import Settings
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    serve = subparsers.add_parser("serve", help="run the HTTP API under gunicorn")
+    serve.add_argument("--bind", help="host:port (default: MARQUEE_HOST:MARQUEE_PORT)")
+    serve.add_argument("--workers", type=int, help="gunicorn workers (MARQUEE_WORKERS)")
+    serve.add_argument("--threads", type=int, help="threads per worker (MARQUEE_THREADS)")
+    serve.set_defaults(handler=run_serve)
+
+    demo = subparsers.add_parser("demo", help="index the bundled catalog if it is not indexed yet, then serve")
+    demo.add_argument("--catalog", default=None, help="catalog file (default: MARQUEE_CATALOG)")
+    demo.add_argument("--bind", help="host:port (default: MARQUEE_HOST:MARQUEE_PORT)")
+    demo.add_argument("--workers", type=int)
+    demo.add_argument("--threads", type=int)
+    demo.set_defaults(handler=run_demo)
+
+
+def _gunicorn_app(settings: Settings, args: argparse.Namespace) -> Any:
+    from gunicorn.app.base import BaseApplication
+
+    from marquee.api.app import create_app
+
+    options = {
+        "bind": args.bind or f"{settings.host}:{settings.port}",
+        "workers": args.workers or settings.workers,
+        "threads": args.threads or settings.threads,
+        "worker_class": "gthread",
+        "timeout": 120,
+        "graceful_timeout": 30,
+        "accesslog": None,
+        "loglevel": settings.log_level,
+        "preload_app": False,
+    }
+
+    class MarqueeApplication(BaseApplication):
+        """Each worker builds its own app after the fork, so models and index handles are per process."""
+
+        def load_config(self) -> None:
+            for key, value in options.items():
+                self.cfg.set(key, value)
+
+        def load(self) -> Any:
+            app = create_app(settings)
+            app.extensions["marquee"].warm_up()
+            return app
+
+    return MarqueeApplication()
+
+
+def run_serve(args: argparse.Namespace, settings: Settings) -> int:
+    backend = make_backend(settings)
+    if backend.get_alias(settings.alias) is None:
+        print(
+            f"marquee: nothing is served under {settings.alias!r} yet; run `marquee reindex CATALOG` first "
+            "(or `make demo`)",
+            file=sys.stderr,
+        )
+        return 1
+    backend.close()
+    _gunicorn_app(settings, args).run()
+    return 0
+
+
+def run_demo(args: argparse.Namespace, settings: Settings) -> int:
+    from marquee.api.commands.catalog import run_reindex
+
+    backend = make_backend(settings)
+    served = backend.get_alias(settings.alias)
+    backend.close()
+    if served is None:
+        catalog = args.catalog or str(settings.catalog)
+        print(f"indexing {catalog} (first run only; later runs reuse the index)...", file=sys.stderr)
+        reindex_args = argparse.Namespace(
+            source=Path(catalog),
+            format=settings.catalog_format,
+            field_map="",
+            rejects=None,
+            no_ner=False,
+            alias=None,
+            force=False,
+            progress="bar",
+        )
+        code = run_reindex(reindex_args, settings)
+        if code:
+            return code
+    print(f"serving on http://{args.bind or f'{settings.host}:{settings.port}'}/", file=sys.stderr)
+    return run_serve(args, settings)

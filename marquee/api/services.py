@@ -1,0 +1,49 @@
+"""The per-process object graph the web app needs, registered as a Flask extension (``init_app``)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+from flask import Flask
+
+from marquee.api.wiring import make_backend, make_embedder
+from marquee.search.retrieval import Retriever
+from marquee.search.service import SearchService, ServiceConfig
+from marquee.settings import Settings
+
+
+class MarqueeServices:
+    """Built in ``create_app``; models load lazily or in :meth:`warm_up` (gunicorn calls it post-fork)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.backend = make_backend(settings)
+        self.embedder = make_embedder(settings)
+        self.retriever = Retriever(self.backend, self.embedder)
+        self.search = SearchService(self.backend, self.retriever, ServiceConfig(alias=settings.alias))
+        self.model_load_seconds: float | None = None
+        self._warm_lock = threading.Lock()
+
+    def init_app(self, app: Flask) -> None:
+        app.extensions["marquee"] = self
+
+    def warm_up(self) -> None:
+        with self._warm_lock:
+            if self.model_load_seconds is not None:
+                return
+            started = time.perf_counter()
+            self.search.warm_up()
+            self.model_load_seconds = time.perf_counter() - started
+
+    @property
+    def ready(self) -> bool:
+        return self.model_load_seconds is not None and self.backend.get_alias(self.settings.alias) is not None
+
+    def close(self) -> None:
+        self.backend.close()
+
+
+def services(app: Any) -> MarqueeServices:
+    return app.extensions["marquee"]

@@ -1,0 +1,75 @@
+"""A validated search request. Bad input becomes a :class:`SearchError` with a code the API maps to a 4xx."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from marquee.search.backends.base import Filters
+from marquee.search.fusion import FusionSpec
+
+MAX_QUERY_CHARS = 512
+MAX_SIZE = 100
+MAX_WINDOW = 1000
+PIPELINES = ("bm25", "dense", "hybrid")
+RERANKERS = ("none", "ltr")
+SORTS = ("relevance", "year", "-year", "title", "-title", "date_added")
+TERM_FILTER_FIELDS = ("genres", "countries", "kind", "rating", "people.raw", "cast", "directors", "keywords")
+RANGE_FILTER_FIELDS = ("year", "duration_minutes", "seasons", "popularity", "decade")
+
+
+class SearchError(ValueError):
+    """A request we will not run; ``code`` is stable and machine-readable."""
+
+    def __init__(self, code: str, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.status = status
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    q: str = ""
+    filters: Filters = field(default_factory=Filters)
+    offset: int = 0
+    size: int = 10
+    sort: str = "relevance"
+    pipeline: str = "hybrid"
+    rerank: str = "none"
+    explain: bool = False
+    understand: bool = True
+    facets: bool = True
+    fusion: FusionSpec | None = None
+
+    def __post_init__(self) -> None:
+        if len(self.q) > MAX_QUERY_CHARS:
+            raise SearchError("query_too_long", f"query has {len(self.q)} characters; the limit is {MAX_QUERY_CHARS}")
+        if "\x00" in self.q:
+            raise SearchError("invalid_query", "query contains a NUL character")
+        if not 0 <= self.size <= MAX_SIZE:
+            raise SearchError("invalid_size", f"size must be between 0 and {MAX_SIZE}, got {self.size}")
+        if self.offset < 0:
+            raise SearchError("invalid_from", f"from must be >= 0, got {self.offset}")
+        if self.offset + self.size > MAX_WINDOW:
+            raise SearchError("window_too_large", f"from + size must be <= {MAX_WINDOW}")
+        _check_choice("pipeline", self.pipeline, PIPELINES)
+        _check_choice("rerank", self.rerank, RERANKERS)
+        _check_choice("sort", self.sort, SORTS)
+        for name, _values in self.filters.terms:
+            _check_choice("filter field", name, TERM_FILTER_FIELDS, code="unknown_filter")
+        for name, low, high in self.filters.ranges:
+            _check_choice("range filter field", name, RANGE_FILTER_FIELDS, code="unknown_filter")
+            if low is not None and high is not None and low > high:
+                raise SearchError("invalid_range", f"{name}: lower bound {low} is above upper bound {high}")
+
+    @property
+    def depth(self) -> int:
+        """How many candidates each retriever fetches: enough for facets and for every page up to this one."""
+        return max(100, self.offset + self.size)
+
+
+def _check_choice(what: str, value: str, choices: tuple[str, ...], code: str | None = None) -> None:
+    if value not in choices:
+        raise SearchError(
+            code or f"invalid_{what.replace(' ', '_')}", f"unknown {what} {value!r}; valid: {', '.join(choices)}"
+        )

@@ -1,0 +1,112 @@
+"""Candidate generation: BM25, dense kNN and their fusion, with the same filters on every list."""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+import numpy as np
+
+from marquee.enrichment.embeddings import Embedder
+from marquee.search.backends.base import Filters, Hit, LexicalQuery, SearchBackend
+from marquee.search.fusion import FusedHit, FusionSpec, fuse
+
+DEFAULT_LEXICAL_FIELDS: tuple[tuple[str, float], ...] = (
+    ("title", 2.0),
+    ("body", 1.0),
+    ("people", 1.5),
+    ("entities", 0.5),
+)
+
+
+@dataclass(frozen=True)
+class RetrievalConfig:
+    lexical_fields: tuple[tuple[str, float], ...] = DEFAULT_LEXICAL_FIELDS
+    fusion: FusionSpec = field(default_factory=FusionSpec)
+
+
+class Candidates(NamedTuple):
+    lexical: list[Hit]
+    dense: list[Hit]
+    fused: list[FusedHit]
+    total: int
+
+
+class QueryEmbeddingCache:
+    """A small thread-safe LRU: popular queries repeat, and encoding costs ~10 ms on two cores."""
+
+    def __init__(self, embedder: Embedder, size: int = 4096) -> None:
+        self.embedder = embedder
+        self.size = size
+        self._entries: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def encode(self, text: str) -> np.ndarray:
+        key = " ".join(text.lower().split())
+        with self._lock:
+            vector = self._entries.get(key)
+            if vector is not None:
+                self._entries.move_to_end(key)
+                self.hits += 1
+                return vector
+        vector = self.embedder.encode([key])[0]
+        with self._lock:
+            self.misses += 1
+            self._entries[key] = vector
+            if len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+        return vector
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+def _single(hits: Sequence[Hit], position: int, lists: int) -> list[FusedHit]:
+    out = []
+    for rank, hit in enumerate(hits, start=1):
+        sub: list[float | None] = [None] * lists
+        ranks: list[int | None] = [None] * lists
+        sub[position], ranks[position] = hit.score, rank
+        out.append(FusedHit(hit.id, hit.score, tuple(sub), tuple(sub), tuple(ranks)))
+    return out
+
+
+class Retriever:
+    def __init__(
+        self, backend: SearchBackend, embedder: Embedder, config: RetrievalConfig | None = None, cache_size: int = 4096
+    ) -> None:
+        self.backend = backend
+        self.config = config or RetrievalConfig()
+        self.queries = QueryEmbeddingCache(embedder, cache_size)
+
+    def bm25(self, index: str, text: str, filters: Filters, depth: int) -> tuple[list[Hit], int]:
+        result = self.backend.lexical_search(
+            index, LexicalQuery(text=text, fields=self.config.lexical_fields, filters=filters, size=depth)
+        )
+        return result.hits, result.total
+
+    def dense(self, index: str, text: str, filters: Filters, depth: int) -> tuple[list[Hit], int]:
+        result = self.backend.vector_search(index, self.queries.encode(text), k=depth, filters=filters or None)
+        return result.hits, min(result.total, depth)
+
+    def retrieve(
+        self, index: str, pipeline: str, text: str, filters: Filters, depth: int, fusion: FusionSpec | None = None
+    ) -> Candidates:
+        if pipeline == "bm25":
+            hits, total = self.bm25(index, text, filters, depth)
+            return Candidates(hits, [], _single(hits, 0, 2), total)
+        if pipeline == "dense":
+            hits, total = self.dense(index, text, filters, depth)
+            return Candidates([], hits, _single(hits, 1, 2), total)
+        lexical, _ = self.bm25(index, text, filters, depth)
+        dense, _ = self.dense(index, text, filters, depth)
+        fused = fuse(
+            [[(h.id, h.score) for h in lexical], [(h.id, h.score) for h in dense]], fusion or self.config.fusion
+        )
+        return Candidates(lexical, dense, fused, len(fused))

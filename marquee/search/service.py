@@ -1,0 +1,324 @@
+"""The search use case end to end: understand -> retrieve -> fuse -> rerank -> paginate -> shape.
+
+Owns no HTTP and no settings: the API builds it with its collaborators and calls :meth:`SearchService.search`.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from marquee.search.analysis import analyzer
+from marquee.search.backends.base import Filters, IndexNotFound, LexicalQuery, SearchBackend
+from marquee.search.fusion import FusedHit
+from marquee.search.highlight import highlight_full, query_terms, snippet
+from marquee.search.request import SearchError, SearchRequest
+from marquee.search.retrieval import Candidates, Retriever
+
+FACET_FIELDS = ("genres", "kind", "decade", "countries", "rating")
+RESULT_FIELDS = (
+    "kind",
+    "year",
+    "genres",
+    "countries",
+    "rating",
+    "directors",
+    "cast",
+    "duration_minutes",
+    "seasons",
+    "date_added",
+    "popularity",
+)
+SORT_KEYS: dict[str, tuple[str, bool]] = {
+    "year": ("year", True),
+    "-year": ("year", False),
+    "title": ("title", False),
+    "-title": ("title", True),
+    "date_added": ("date_added", True),
+}
+
+SORTS_FOR_BROWSE = {
+    "year": ("year", "desc"),
+    "-year": ("year", "asc"),
+    "title": ("title.raw", "asc"),
+    "-title": ("title.raw", "desc"),
+    "date_added": ("date_added", "desc"),
+}
+
+
+class Understander(Protocol):
+    def __call__(self, query: str, index: str) -> Any:
+        """An object with ``text``, ``filters``, ``boosts``, ``to_dict()``; see search/understanding."""
+
+
+class Reranker(Protocol):
+    def rerank(self, request: SearchRequest, text: str, candidates: Candidates, index: str) -> list[FusedHit]: ...
+
+
+@dataclass
+class ResultHit:
+    id: str
+    title: str
+    score: float
+    highlights: dict[str, str]
+    fields: dict[str, Any]
+    explain: dict[str, Any] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        data = {
+            "id": self.id,
+            "title": self.title,
+            "score": round(self.score, 6),
+            "highlights": self.highlights,
+            "fields": self.fields,
+        }
+        if self.explain is not None:
+            data["explain"] = self.explain
+        return data
+
+
+@dataclass
+class SearchResponse:
+    query_id: str
+    took_ms: float
+    total: int
+    hits: list[ResultHit]
+    facets: dict[str, list[dict[str, Any]]]
+    understood: dict[str, Any]
+    pipeline: str
+    index: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "query_id": self.query_id,
+            "took_ms": round(self.took_ms, 2),
+            "total": self.total,
+            "hits": [h.to_dict() for h in self.hits],
+            "facets": self.facets,
+            "understood": self.understood,
+            "pipeline": self.pipeline,
+            "index": self.index,
+        }
+
+
+@dataclass
+class ServiceConfig:
+    alias: str = "catalog"
+    browse_sort: tuple[str, str] = ("date_added", "desc")
+    boost_weight: float = 0.15
+    facet_size: int = 15
+
+
+@dataclass
+class _Understood:
+    text: str
+    filters: Filters = field(default_factory=Filters)
+    boosts: tuple[tuple[str, str, float], ...] = ()
+    info: dict[str, Any] = field(default_factory=dict)
+
+
+class SearchService:
+    def __init__(
+        self,
+        backend: SearchBackend,
+        retriever: Retriever,
+        config: ServiceConfig | None = None,
+        understander: Callable[[str, str], Any] | None = None,
+        relaxer: Callable[[Any], Any] | None = None,
+        rerankers: Mapping[str, Reranker] | None = None,
+    ) -> None:
+        self.backend = backend
+        self.retriever = retriever
+        self.config = config or ServiceConfig()
+        self.understander = understander
+        self.relaxer = relaxer
+        self.rerankers = dict(rerankers or {})
+        self._analyze = analyzer("english_text")
+        self._lock = threading.Lock()
+
+    # -- lifecycle ------------------------------------------------------------------------------------
+    def warm_up(self) -> None:
+        self.retriever.queries.embedder.warm_up()
+        self.retriever.queries.encode("warm up")
+
+    def served_index(self) -> str:
+        index = self.backend.get_alias(self.config.alias)
+        if index is None:
+            raise SearchError(
+                "no_index", f"nothing is served under {self.config.alias!r}: index a catalog first", status=503
+            )
+        return index
+
+    # -- search ----------------------------------------------------------------------------------------
+    def _understand(self, request: SearchRequest, index: str) -> tuple[_Understood, Any]:
+        if not request.understand or self.understander is None or not request.q.strip():
+            return _Understood(request.q), None
+        parsed = self.understander(request.q, index)
+        return _Understood(parsed.text, parsed.filters, tuple(parsed.boosts), parsed.to_dict()), parsed
+
+    def search(self, request: SearchRequest) -> SearchResponse:
+        started = time.perf_counter()
+        index = self.served_index()
+        understood, parsed = self._understand(request, index)
+        filters = request.filters.merged(understood.filters) if understood.filters else request.filters
+        text = understood.text
+        if not text.strip() and not understood.filters and not understood.boosts:
+            text = request.q  # nothing recognised and nothing left: search what the user typed
+        if not text.strip():
+            response_hits, total, facets = self._browse(request, filters, index)
+            candidates = None
+        else:
+            candidates = self.retriever.retrieve(index, request.pipeline, text, filters, request.depth, request.fusion)
+            if not candidates.fused and understood.filters and parsed is not None and self.relaxer is not None:
+                relaxed = self.relaxer(parsed)
+                understood = _Understood(
+                    relaxed.text or request.q, relaxed.filters, tuple(relaxed.boosts), relaxed.to_dict()
+                )
+                filters = request.filters.merged(understood.filters) if understood.filters else request.filters
+                text = understood.text
+                candidates = self.retriever.retrieve(
+                    index, request.pipeline, text, filters, request.depth, request.fusion
+                )
+            response_hits, total, facets = self._rank_and_shape(request, understood, text, candidates, index)
+        took = (time.perf_counter() - started) * 1000.0
+        info = understood.info or {"text": understood.text, "filters": filters.to_dict(), "boosts": []}
+        return SearchResponse(uuid.uuid4().hex, took, total, response_hits, facets, info, request.pipeline, index)
+
+    def _browse(
+        self, request: SearchRequest, filters: Filters, index: str
+    ) -> tuple[list[ResultHit], int, dict[str, list[dict[str, Any]]]]:
+        sort = self.config.browse_sort
+        if request.sort in SORTS_FOR_BROWSE:
+            sort = SORTS_FOR_BROWSE[request.sort]
+        result = self.backend.lexical_search(
+            index, LexicalQuery(text="", fields=(), filters=filters, size=request.offset + request.size, sort=sort)
+        )
+        page = result.hits[request.offset : request.offset + request.size]
+        docs = self.backend.get_documents(index, [h.id for h in page])
+        hits = [self._shape(docs[h.id], 0.0, frozenset(), None) for h in page if h.id in docs]
+        facets = self._facets(index, filters, None) if request.facets else {}
+        return hits, result.total, facets
+
+    def _rank_and_shape(
+        self, request: SearchRequest, understood: _Understood, text: str, candidates: Candidates, index: str
+    ) -> tuple[list[ResultHit], int, dict[str, list[dict[str, Any]]]]:
+        ranked = list(candidates.fused)
+        if request.rerank != "none":
+            reranker = self.rerankers.get(request.rerank)
+            if reranker is None:
+                raise SearchError("reranker_unavailable", f"reranker {request.rerank!r} is not loaded", status=409)
+            ranked = reranker.rerank(request, text, candidates, index)
+        needs_docs = bool(understood.boosts) or request.sort != "relevance"
+        docs_all = self.backend.get_documents(index, [h.id for h in ranked]) if needs_docs else {}
+        if understood.boosts:
+            ranked = self._apply_boosts(ranked, understood.boosts, docs_all)
+        if request.sort != "relevance":
+            key, reverse = SORT_KEYS[request.sort]
+            ranked = _sort_by_field(ranked, docs_all, key, reverse)
+        page = ranked[request.offset : request.offset + request.size]
+        docs = docs_all or self.backend.get_documents(index, [h.id for h in page])
+        terms = query_terms(text, self._analyze)
+        hits = [self._shape(docs[h.id], h.score, terms, h if request.explain else None) for h in page if h.id in docs]
+        facets = self._facets(index, None, [h.id for h in ranked]) if request.facets else {}
+        return hits, candidates.total, facets
+
+    def _apply_boosts(
+        self, ranked: list[FusedHit], boosts: Sequence[tuple[str, str, float]], docs: Mapping[str, Mapping[str, Any]]
+    ) -> list[FusedHit]:
+        rescored = []
+        for hit in ranked:
+            doc = docs.get(hit.id, {})
+            bonus = sum(weight for field_name, value, weight in boosts if _has_value(doc, field_name, value))
+            rescored.append(hit._replace(score=hit.score * (1.0 + self.config.boost_weight * bonus)))
+        rescored.sort(key=lambda h: (-h.score, h.id))
+        return rescored
+
+    def _facets(self, index: str, filters: Filters | None, ids: list[str] | None) -> dict[str, list[dict[str, Any]]]:
+        if ids is not None and not ids:
+            return {name: [] for name in FACET_FIELDS}
+        counts = self.backend.facet_counts(
+            index, FACET_FIELDS, filters=filters or None, ids=ids, size=self.config.facet_size
+        )
+        return {name: [{"value": v, "count": c} for v, c in counts.get(name, [])] for name in FACET_FIELDS}
+
+    def _shape(
+        self, doc: Mapping[str, Any], score: float, terms: frozenset[str], explain_hit: FusedHit | None
+    ) -> ResultHit:
+        highlights = {}
+        title = highlight_full(doc.get("title", ""), terms, self._analyze)
+        if title:
+            highlights["title"] = title
+        body = snippet(doc.get("body", ""), terms, self._analyze)
+        if body:
+            highlights["body"] = body
+        fields = {name: doc.get(name) for name in RESULT_FIELDS if doc.get(name) not in (None, [], "")}
+        fields["body"] = doc.get("body", "")
+        explain = None
+        if explain_hit is not None:
+            explain = {
+                "fused": explain_hit.score,
+                "bm25": {
+                    "score": explain_hit.sub_scores[0],
+                    "normalized": explain_hit.normalized[0],
+                    "rank": explain_hit.ranks[0],
+                },
+                "dense": {
+                    "score": explain_hit.sub_scores[1],
+                    "normalized": explain_hit.normalized[1],
+                    "rank": explain_hit.ranks[1],
+                },
+            }
+        return ResultHit(doc["id"], doc.get("title", ""), score, highlights, fields, explain)
+
+    # -- documents -------------------------------------------------------------------------------------
+    def document(self, doc_id: str) -> dict[str, Any]:
+        index = self.served_index()
+        docs = self.backend.get_documents(index, [doc_id])
+        if doc_id not in docs:
+            raise SearchError("not_found", f"no document with id {doc_id!r}", status=404)
+        return docs[doc_id]
+
+    def similar(self, doc_id: str, filters: Filters | None = None, size: int = 10) -> list[ResultHit]:
+        """More-like-this by embedding: the document's own vector as the query, itself excluded."""
+        if not 1 <= size <= 100:
+            raise SearchError("invalid_size", "size must be between 1 and 100")
+        index = self.served_index()
+        docs = self.backend.get_documents(index, [doc_id], with_vectors=True)
+        if doc_id not in docs:
+            raise SearchError("not_found", f"no document with id {doc_id!r}", status=404)
+        vector = docs[doc_id].get("embedding")
+        if vector is None:
+            return []
+        try:
+            result = self.backend.vector_search(index, vector, k=size + 1, filters=filters)
+        except IndexNotFound as exc:
+            raise SearchError("no_index", str(exc), status=503) from exc
+        hits = [h for h in result.hits if h.id != doc_id][:size]
+        found = self.backend.get_documents(index, [h.id for h in hits])
+        return [self._shape(found[h.id], h.score, frozenset(), None) for h in hits if h.id in found]
+
+
+def _has_value(doc: Mapping[str, Any], field_name: str, value: str) -> bool:
+    key = "people" if field_name == "people.raw" else field_name
+    current = doc.get(key)
+    if isinstance(current, list):
+        return value in current
+    return current == value or str(current) == str(value)
+
+
+def _sort_by_field(
+    ranked: list[FusedHit], docs: Mapping[str, Mapping[str, Any]], key: str, reverse: bool
+) -> list[FusedHit]:
+    present = [h for h in ranked if docs.get(h.id, {}).get(key) is not None]
+    missing = [h for h in ranked if docs.get(h.id, {}).get(key) is None]
+
+    def sort_key(hit: FusedHit) -> Any:
+        value = docs[hit.id][key]
+        return value.casefold() if isinstance(value, str) else value
+
+    # Stable sort: equal keys keep their relevance order.
+    return sorted(present, key=sort_key, reverse=reverse) + missing
