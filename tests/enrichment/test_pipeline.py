@@ -111,7 +111,7 @@ def test_incremental_run_reuses_vectors_and_entities_of_unchanged_documents(tmp_
 
 def test_vectors_from_another_model_are_recomputed():
     embedder = CountingEmbedder()
-    first = list(Enricher(embedder, FakeNer()).run([doc(1)]))[0]
+    (first,) = Enricher(embedder, FakeNer()).run([doc(1)])
     previous = {"d1": Previous(first.content_hash, "other-model@123", first.embedding, ())}
     embedder.encoded.clear()
     list(Enricher(embedder, FakeNer()).run([doc(1)], previous))

@@ -117,7 +117,7 @@ def test_generic_jsonl_with_field_map_and_rejects(tmp_path):
 
 
 def test_field_map_rejects_unknown_targets():
-    with pytest.raises(ValueError, match="FIELD=json.path"):
+    with pytest.raises(ValueError, match=r"FIELD=json\.path"):
         parse_field_map("colour=c")
 
 
