@@ -39,16 +39,13 @@ _WRITER_HEAP = 128_000_000
 _FIELD_TYPES = {"integer": tantivy.FieldType.Integer, "float": tantivy.FieldType.Float, "date": tantivy.FieldType.Date}
 
 
-def _as_list(value: Any) -> list[Any]:
-    if value is None:
-        return []
-    return list(value) if isinstance(value, list | tuple) else [value]
-
-
 def _parse_date(value: Any) -> dt.datetime:
     if isinstance(value, dt.datetime):
         return value
     return dt.datetime.combine(dt.date.fromisoformat(str(value)[:10]), dt.time(), tzinfo=dt.UTC)
+
+
+_CONVERTERS = {"text": str, "keyword": str, "integer": int, "float": float, "date": _parse_date}
 
 
 class EmbeddedIndex:
@@ -67,6 +64,13 @@ class EmbeddedIndex:
         self.vectors = VectorStore.load(path, self.schema.dimension or 1, hnsw_threshold)
         self._writer: tantivy.IndexWriter | None = None
         self._lock = threading.Lock()
+        # (tantivy field, source key, converter) computed once: sub-fields such as title.raw read their parent.
+        self._plan = [
+            (name, name.split(".", 1)[0], _CONVERTERS[spec.kind])
+            for name, spec in self.schema.fields.items()
+            if spec.kind in _CONVERTERS
+        ]
+        self._source_keys = frozenset(name.split(".", 1)[0] for name in self.schema.fields)
 
     @classmethod
     def create(cls, path: Path, body: Mapping[str, Any], hnsw_threshold: int) -> EmbeddedIndex:
@@ -84,24 +88,18 @@ class EmbeddedIndex:
         return self._writer
 
     def _to_tantivy(self, source: Mapping[str, Any], row: int) -> tantivy.Document:
-        doc = tantivy.Document()
-        for name, spec in self.schema.fields.items():
-            value = source.get(name.split(".", 1)[0])
-            for item in _as_list(value):
-                if item is None:
-                    continue
-                if spec.kind in ("text", "keyword"):
-                    doc.add_text(name, str(item))
-                elif spec.kind == "integer":
-                    doc.add_integer(name, int(item))
-                elif spec.kind == "float":
-                    doc.add_float(name, float(item))
-                elif spec.kind == "date":
-                    doc.add_date(name, _parse_date(item))
-        doc.add_integer(ROW_FIELD, row)
+        values: dict[str, list[Any]] = {}
+        for name, key, convert in self._plan:
+            raw = source.get(key)
+            if raw is None:
+                continue
+            items = [convert(item) for item in (raw if isinstance(raw, list | tuple) else (raw,)) if item is not None]
+            if items:
+                values[name] = items
+        values[ROW_FIELD] = [row]
         stored = {k: v for k, v in source.items() if k != self.schema.vector_field}
-        doc.add_bytes(SOURCE_FIELD, json.dumps(stored, ensure_ascii=False).encode("utf-8"))
-        return doc
+        values[SOURCE_FIELD] = [json.dumps(stored, ensure_ascii=False).encode("utf-8")]
+        return tantivy.Document.from_dict(values, self.schema.schema)
 
     def upsert(self, docs: Sequence[Mapping[str, Any]]) -> BulkResult:
         failed: list[BulkFailure] = []
@@ -113,7 +111,7 @@ class EmbeddedIndex:
                 if not isinstance(doc_id, str) or not doc_id:
                     failed.append(BulkFailure(str(doc_id), "document has no string id"))
                     continue
-                unknown = set(source) - {n.split(".", 1)[0] for n in self.schema.fields}
+                unknown = source.keys() - self._source_keys
                 if unknown:
                     failed.append(BulkFailure(doc_id, f"fields not in the mapping: {sorted(unknown)}"))
                     continue
