@@ -1,0 +1,82 @@
+"""``marquee evaluate --dataset DIR --split test --pipeline hybrid --json``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from marquee.api.wiring import make_embedder
+from marquee.relevance.datasets import BeirDataset, DatasetError
+from marquee.relevance.evaluation import evaluate_pipeline, open_evaluation_index, retriever_for, write_run
+from marquee.search.fusion import COMBINATIONS, NORMALIZATIONS, FusionSpec
+from marquee.settings import Settings
+
+PIPELINES = ("bm25", "dense", "hybrid", "hybrid+ltr")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("evaluate", help="score a pipeline on a BEIR-layout data set (nDCG@10, recall@100...)")
+    parser.add_argument("--dataset", type=Path, required=True, help="folder with corpus.jsonl[.gz], queries.jsonl, qrels/")
+    parser.add_argument("--split", default="test")
+    parser.add_argument("--pipeline", choices=PIPELINES, default="hybrid")
+    parser.add_argument("--fusion", choices=("normalization", "rrf"), default=None)
+    parser.add_argument("--normalization", choices=NORMALIZATIONS, default=None)
+    parser.add_argument("--combination", choices=COMBINATIONS, default=None)
+    parser.add_argument("--weights", default=None, help="lexical,dense weights, e.g. 0.3,0.7")
+    parser.add_argument("--rank-constant", type=int, default=None)
+    parser.add_argument("--model", type=Path, default=None, help="LTR model file for hybrid+ltr")
+    parser.add_argument("--run-out", type=Path, default=None, help="write the run and per-query scores here")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.set_defaults(handler=run_evaluate)
+
+
+def fusion_from_args(args: argparse.Namespace, default: FusionSpec) -> FusionSpec:
+    values = {}
+    if args.fusion:
+        values["method"] = args.fusion
+    if args.normalization:
+        values["normalization"] = args.normalization
+    if args.combination:
+        values["combination"] = args.combination
+    if args.weights:
+        try:
+            values["weights"] = tuple(float(w) for w in args.weights.split(","))
+        except ValueError as exc:
+            raise ValueError(f"--weights must be numbers separated by commas: {args.weights!r}") from exc
+    if args.rank_constant is not None:
+        values["rank_constant"] = args.rank_constant
+    return FusionSpec(**{**default.__dict__, **values})
+
+
+def run_evaluate(args: argparse.Namespace, settings: Settings) -> int:
+    dataset = BeirDataset(args.dataset)
+    embedder = make_embedder(settings)
+    try:
+        index = open_evaluation_index(dataset, embedder, settings.home / "eval")
+        retriever = retriever_for(index.backend, embedder)
+        fusion = fusion_from_args(args, retriever.config.fusion)
+        reranker = None
+        pipeline = args.pipeline
+        if pipeline == "hybrid+ltr":
+            from marquee.search.rerank import load_reranker_for_evaluation
+
+            reranker = load_reranker_for_evaluation(args.model, settings, fusion)
+        result = evaluate_pipeline(dataset, args.split, "hybrid" if reranker else pipeline, retriever, index.alias,
+                                   fusion, reranker)
+    except (DatasetError, ValueError, FileNotFoundError) as exc:
+        print(f"marquee: {exc}", file=sys.stderr)
+        return 2
+    result["pipeline"] = pipeline
+    if args.run_out:
+        write_run(args.run_out, result)
+    summary = {k: v for k, v in result.items() if k not in ("per_query", "run")}
+    summary["fusion"] = fusion.__dict__ if pipeline.startswith("hybrid") else None
+    summary["index_build_seconds"] = None if index.built_seconds is None else round(index.built_seconds, 1)
+    summary["embedding_model"] = embedder.model_id
+    if args.json:
+        print(json.dumps(summary))
+    else:
+        print("  ".join(f"{k}={v}" for k, v in summary.items()))
+    return 0

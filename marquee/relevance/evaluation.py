@@ -1,0 +1,98 @@
+"""``marquee evaluate``: index a BEIR corpus once (cached by content hash), run every query, score with ranx."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from marquee.enrichment.embeddings import Embedder
+from marquee.enrichment.entities import EntityExtractor
+from marquee.enrichment.pipeline import Enricher
+from marquee.enrichment.readers import read_catalog
+from marquee.indexing.indexer import Indexer
+from marquee.relevance.datasets import BeirDataset
+from marquee.search.backends.base import Filters
+from marquee.search.backends.embedded import EmbeddedBackend
+from marquee.search.fusion import FusionSpec
+from marquee.search.retrieval import Retriever, RetrievalConfig
+
+log = logging.getLogger(__name__)
+
+METRICS = ("ndcg@10", "recall@100", "mrr@10", "map@100")
+EVAL_ALIAS = "eval"
+DEPTH = 100
+
+Run = dict[str, dict[str, float]]
+
+
+@dataclass
+class EvaluationIndex:
+    backend: EmbeddedBackend
+    alias: str
+    built_seconds: float | None
+
+
+def open_evaluation_index(dataset: BeirDataset, embedder: Embedder, cache_root: Path,
+                          progress: Callable[[str, Any], None] | None = None) -> EvaluationIndex:
+    """Reuse the index for this (corpus content, embedding model) pair, or build it once."""
+    model_key = embedder.model_id.replace("/", "_").replace("@", "-")
+    root = cache_root / f"{dataset.name}-{dataset.corpus_fingerprint()}-{model_key}"
+    backend = EmbeddedBackend(root / "indices")
+    if backend.get_alias(EVAL_ALIAS) is not None:
+        return EvaluationIndex(backend, EVAL_ALIAS, None)
+    started = time.perf_counter()
+    enricher = Enricher(embedder, EntityExtractor(use_ner=False))
+    items = read_catalog(dataset.corpus_path, "beir")
+    Indexer(backend, root / "locks", on_event=progress).build_and_swap(
+        EVAL_ALIAS, lambda previous: enricher.run(items, previous))
+    return EvaluationIndex(backend, EVAL_ALIAS, time.perf_counter() - started)
+
+
+def run_queries(retriever: Retriever, index: str, queries: dict[str, str], pipeline: str,
+                fusion: FusionSpec | None = None, depth: int = DEPTH) -> Run:
+    run: Run = {}
+    for qid, text in queries.items():
+        candidates = retriever.retrieve(index, pipeline, text, Filters(), depth, fusion)
+        run[qid] = {hit.id: float(hit.score) for hit in candidates.fused[:depth]}
+        if not run[qid]:
+            run[qid] = {}
+    return run
+
+
+def score(qrels: dict[str, dict[str, int]], run: Run, metrics: Sequence[str] = METRICS) -> tuple[dict, dict]:
+    """Mean and per-query metrics via ranx. Queries with no results count as zeros, not as missing."""
+    from ranx import Qrels, Run as RanxRun, evaluate
+
+    filled = {qid: (run.get(qid) or {"__none__": 0.0}) for qid in qrels}
+    ranx_run = RanxRun(filled)
+    means = evaluate(Qrels(qrels), ranx_run, list(metrics))
+    per_query = {m: dict(ranx_run.scores[m]) for m in metrics}
+    return {m: round(float(v), 4) for m, v in means.items()}, per_query
+
+
+def evaluate_pipeline(dataset: BeirDataset, split: str, pipeline: str, retriever: Retriever, index: str,
+                      fusion: FusionSpec | None = None, reranker: Any = None) -> dict[str, Any]:
+    started = time.perf_counter()
+    qrels = dataset.qrels(split)
+    all_queries = dataset.queries()
+    queries = {qid: all_queries[qid] for qid in qrels if qid in all_queries}
+    if reranker is not None:
+        run = reranker.run(retriever, index, queries)
+    else:
+        run = run_queries(retriever, index, queries, pipeline, fusion)
+    means, per_query = score(qrels, run)
+    return {**means, "queries": len(queries), "pipeline": pipeline, "split": split, "dataset": dataset.name,
+            "seconds": round(time.perf_counter() - started, 2), "per_query": per_query, "run": run}
+
+
+def retriever_for(backend: EmbeddedBackend, embedder: Embedder, config: RetrievalConfig | None = None) -> Retriever:
+    return Retriever(backend, embedder, config or RetrievalConfig())
+
+
+def write_run(path: Path, result: dict[str, Any]) -> None:
+    path.write_text(json.dumps({"run": result["run"], "per_query": result["per_query"]}, indent=1))
