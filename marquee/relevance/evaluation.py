@@ -37,8 +37,9 @@ class EvaluationIndex:
     built_seconds: float | None
 
 
-def open_evaluation_index(dataset: BeirDataset, embedder: Embedder, cache_root: Path,
-                          progress: Callable[[str, Any], None] | None = None) -> EvaluationIndex:
+def open_evaluation_index(
+    dataset: BeirDataset, embedder: Embedder, cache_root: Path, progress: Callable[[str, Any], None] | None = None
+) -> EvaluationIndex:
     """Reuse the index for this (corpus content, embedding model) pair, or build it once."""
     model_key = embedder.model_id.replace("/", "_").replace("@", "-")
     root = cache_root / f"{dataset.name}-{dataset.corpus_fingerprint()}-{model_key}"
@@ -49,12 +50,19 @@ def open_evaluation_index(dataset: BeirDataset, embedder: Embedder, cache_root: 
     enricher = Enricher(embedder, EntityExtractor(use_ner=False))
     items = read_catalog(dataset.corpus_path, "beir")
     Indexer(backend, root / "locks", on_event=progress).build_and_swap(
-        EVAL_ALIAS, lambda previous: enricher.run(items, previous))
+        EVAL_ALIAS, lambda previous: enricher.run(items, previous)
+    )
     return EvaluationIndex(backend, EVAL_ALIAS, time.perf_counter() - started)
 
 
-def run_queries(retriever: Retriever, index: str, queries: dict[str, str], pipeline: str,
-                fusion: FusionSpec | None = None, depth: int = DEPTH) -> Run:
+def run_queries(
+    retriever: Retriever,
+    index: str,
+    queries: dict[str, str],
+    pipeline: str,
+    fusion: FusionSpec | None = None,
+    depth: int = DEPTH,
+) -> Run:
     run: Run = {}
     for qid, text in queries.items():
         candidates = retriever.retrieve(index, pipeline, text, Filters(), depth, fusion)
@@ -75,8 +83,15 @@ def score(qrels: dict[str, dict[str, int]], run: Run, metrics: Sequence[str] = M
     return {m: round(float(v), 4) for m, v in means.items()}, per_query
 
 
-def evaluate_pipeline(dataset: BeirDataset, split: str, pipeline: str, retriever: Retriever, index: str,
-                      fusion: FusionSpec | None = None, reranker: Any = None) -> dict[str, Any]:
+def evaluate_pipeline(
+    dataset: BeirDataset,
+    split: str,
+    pipeline: str,
+    retriever: Retriever,
+    index: str,
+    fusion: FusionSpec | None = None,
+    reranker: Any = None,
+) -> dict[str, Any]:
     started = time.perf_counter()
     qrels = dataset.qrels(split)
     all_queries = dataset.queries()
@@ -86,8 +101,16 @@ def evaluate_pipeline(dataset: BeirDataset, split: str, pipeline: str, retriever
     else:
         run = run_queries(retriever, index, queries, pipeline, fusion)
     means, per_query = score(qrels, run)
-    return {**means, "queries": len(queries), "pipeline": pipeline, "split": split, "dataset": dataset.name,
-            "seconds": round(time.perf_counter() - started, 2), "per_query": per_query, "run": run}
+    return {
+        **means,
+        "queries": len(queries),
+        "pipeline": pipeline,
+        "split": split,
+        "dataset": dataset.name,
+        "seconds": round(time.perf_counter() - started, 2),
+        "per_query": per_query,
+        "run": run,
+    }
 
 
 def retriever_for(backend: EmbeddedBackend, embedder: Embedder, config: RetrievalConfig | None = None) -> Retriever:

@@ -17,8 +17,12 @@ PIPELINES = ("bm25", "dense", "hybrid", "hybrid+ltr")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("evaluate", help="score a pipeline on a BEIR-layout data set (nDCG@10, recall@100...)")
-    parser.add_argument("--dataset", type=Path, required=True, help="folder with corpus.jsonl[.gz], queries.jsonl, qrels/")
+    parser = subparsers.add_parser(
+        "evaluate", help="score a pipeline on a BEIR-layout data set (nDCG@10, recall@100...)"
+    )
+    parser.add_argument(
+        "--dataset", type=Path, required=True, help="folder with corpus.jsonl[.gz], queries.jsonl, qrels/"
+    )
     parser.add_argument("--split", default="test")
     parser.add_argument("--pipeline", choices=PIPELINES, default="hybrid")
     parser.add_argument("--fusion", choices=("normalization", "rrf"), default=None)
@@ -63,8 +67,9 @@ def run_evaluate(args: argparse.Namespace, settings: Settings) -> int:
             from marquee.search.rerank import load_reranker_for_evaluation
 
             reranker = load_reranker_for_evaluation(args.model, settings, fusion)
-        result = evaluate_pipeline(dataset, args.split, "hybrid" if reranker else pipeline, retriever, index.alias,
-                                   fusion, reranker)
+        result = evaluate_pipeline(
+            dataset, args.split, "hybrid" if reranker else pipeline, retriever, index.alias, fusion, reranker
+        )
     except (DatasetError, ValueError, FileNotFoundError) as exc:
         print(f"marquee: {exc}", file=sys.stderr)
         return 2

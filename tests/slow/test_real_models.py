@@ -1,0 +1,78 @@
+"""The real models, offline: MiniLM (torch) is the reference, the ONNX int8 export must agree with it,
+spaCy NER must find the entities it is known to find."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from marquee.enrichment.document import Entity
+from marquee.enrichment.embeddings import MiniLMEmbedder, OnnxMiniLMEmbedder
+from marquee.enrichment.entities import EntityExtractor
+from marquee.enrichment.readers import Reject, read_catalog
+
+pytestmark = pytest.mark.slow
+CATALOG = Path(__file__).resolve().parents[2] / "data" / "netflix_titles.csv.gz"
+
+
+@pytest.fixture(scope="module")
+def texts() -> list[str]:
+    docs = [d for d in read_catalog(CATALOG, "netflix") if not isinstance(d, Reject)]
+    return [d.embedding_text() for d in docs[::40]]  # 221 titles spread over the catalog
+
+
+@pytest.fixture(scope="module")
+def reference(texts) -> np.ndarray:
+    return MiniLMEmbedder(precision="fp32").encode(texts)
+
+
+def test_minilm_loads_offline_with_its_weights_hash(reference):
+    embedder = MiniLMEmbedder()
+    # sha256 of model.safetensors, the same file as the official sentence-transformers/all-MiniLM-L6-v2
+    assert embedder.model_id == "sentence-transformers/all-MiniLM-L6-v2@53aa51172d14"
+    assert reference.dtype == np.float32 and reference.shape[1] == 384
+    assert np.allclose(np.linalg.norm(reference, axis=1), 1.0, atol=1e-5)
+
+
+def test_minilm_ranks_paraphrases_above_unrelated_text():
+    vectors = MiniLMEmbedder().encode(
+        [
+            "a film about space travel to mars",
+            "astronauts fly to the red planet",
+            "a cooking competition with pastry chefs",
+        ]
+    )
+    assert float(vectors[0] @ vectors[1]) > 0.5 > float(vectors[0] @ vectors[2])
+
+
+def test_bf16_autocast_agrees_with_fp32(texts, reference):
+    bf16 = MiniLMEmbedder(precision="bf16").encode(texts)
+    cosine = np.sum(bf16 * reference, axis=1)
+    assert cosine.min() >= 0.999
+    assert np.allclose(np.linalg.norm(bf16, axis=1), 1.0, atol=1e-5)
+
+
+def test_onnx_int8_agrees_with_the_reference(texts, reference):
+    onnx = OnnxMiniLMEmbedder().encode(texts)
+    cosine = np.sum(onnx * reference, axis=1)
+    assert cosine.min() >= 0.995
+    assert cosine.mean() >= 0.999
+    # Same neighbours: top-10 by each model for 20 probe rows overlap by at least 90% on average.
+    overlaps = []
+    for row in range(0, 200, 10):
+        ref_top = set(np.argsort(-(reference @ reference[row]))[:10])
+        onnx_top = set(np.argsort(-(onnx @ onnx[row]))[:10])
+        overlaps.append(len(ref_top & onnx_top) / 10)
+    assert np.mean(overlaps) >= 0.9
+
+
+def test_spacy_ner_finds_people_and_places_with_only_the_ner_component():
+    extractor = EntityExtractor()
+    (found,) = extractor.ner(["Tom Hanks flies from Cape Town to South Korea in September 2020."])
+    assert Entity("Tom Hanks", "PERSON", "ner") in found
+    assert Entity("Cape Town", "GPE", "ner") in found
+    assert Entity("South Korea", "GPE", "ner") in found
+    assert extractor._nlp.pipe_names == ["ner"]
+    assert extractor.version == "en_core_web_sm-3.8.0"
