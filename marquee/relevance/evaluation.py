@@ -19,7 +19,7 @@ from marquee.relevance.datasets import BeirDataset
 from marquee.search.backends.base import Filters
 from marquee.search.backends.embedded import EmbeddedBackend
 from marquee.search.fusion import FusionSpec
-from marquee.search.retrieval import Retriever, RetrievalConfig
+from marquee.search.retrieval import RetrievalConfig, Retriever
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +74,8 @@ def run_queries(
 
 def score(qrels: dict[str, dict[str, int]], run: Run, metrics: Sequence[str] = METRICS) -> tuple[dict, dict]:
     """Mean and per-query metrics via ranx. Queries with no results count as zeros, not as missing."""
-    from ranx import Qrels, Run as RanxRun, evaluate
+    from ranx import Qrels, evaluate
+    from ranx import Run as RanxRun
 
     filled = {qid: (run.get(qid) or {"__none__": 0.0}) for qid in qrels}
     ranx_run = RanxRun(filled)
