@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import time
@@ -10,9 +11,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from marquee import mappings
 from marquee.enrichment.embeddings import Embedder
 from marquee.enrichment.entities import EntityExtractor
-from marquee.enrichment.pipeline import Enricher
+from marquee.enrichment.pipeline import Enricher, Previous
 from marquee.enrichment.readers import read_catalog
 from marquee.indexing.indexer import Indexer
 from marquee.relevance.datasets import BeirDataset
@@ -37,21 +39,41 @@ class EvaluationIndex:
     built_seconds: float | None
 
 
+def _mapping_fingerprint() -> str:
+    return hashlib.sha256(json.dumps(mappings.load(), sort_keys=True).encode()).hexdigest()[:8]
+
+
+def _reusable_documents(siblings: list[Path], indexer: Indexer) -> dict[str, Previous]:
+    """Vectors of the same corpus under the same model from an older mapping: a mapping change re-indexes
+    text but must not re-embed 5,000 abstracts."""
+    for sibling in sorted(siblings, key=lambda p: p.stat().st_mtime, reverse=True):
+        backend = EmbeddedBackend(sibling / "indices")
+        try:
+            served = backend.get_alias(EVAL_ALIAS)
+            if served is not None:
+                return Indexer(backend, indexer.lock_dir).previous_documents(served)
+        finally:
+            backend.close()
+    return {}
+
+
 def open_evaluation_index(
     dataset: BeirDataset, embedder: Embedder, cache_root: Path, progress: Callable[[str, Any], None] | None = None
 ) -> EvaluationIndex:
-    """Reuse the index for this (corpus content, embedding model) pair, or build it once."""
+    """Reuse the index for this (corpus content, embedding model, mapping) triple, or build it once."""
     model_key = embedder.model_id.replace("/", "_").replace("@", "-")
-    root = cache_root / f"{dataset.name}-{dataset.corpus_fingerprint()}-{model_key}"
+    stem = f"{dataset.name}-{dataset.corpus_fingerprint()}-{model_key}"
+    root = cache_root / f"{stem}-{_mapping_fingerprint()}"
     backend = EmbeddedBackend(root / "indices")
     if backend.get_alias(EVAL_ALIAS) is not None:
         return EvaluationIndex(backend, EVAL_ALIAS, None)
     started = time.perf_counter()
     enricher = Enricher(embedder, EntityExtractor(use_ner=False))
     items = read_catalog(dataset.corpus_path, "beir")
-    Indexer(backend, root / "locks", on_event=progress).build_and_swap(
-        EVAL_ALIAS, lambda previous: enricher.run(items, previous)
-    )
+    indexer = Indexer(backend, root / "locks", on_event=progress)
+    siblings = [p for p in cache_root.glob(f"{stem}*") if p != root and p.is_dir()]
+    reusable = _reusable_documents(siblings, indexer)
+    indexer.build_and_swap(EVAL_ALIAS, lambda previous: enricher.run(items, previous or reusable))
     return EvaluationIndex(backend, EVAL_ALIAS, time.perf_counter() - started)
 
 

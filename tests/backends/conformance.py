@@ -264,3 +264,9 @@ class BackendConformance:
         assert loaded.lexical_search("conformance", query).hits[0] == Hit(
             "d3", loaded.lexical_search(self.index, query).hits[0].score
         )
+
+    def test_copy_to_field_searches_title_and_body_together(self, loaded: SearchBackend) -> None:
+        query = LexicalQuery(text="space satellite", fields=(("all_text", 1.0),), size=10)
+        ids = [h.id for h in loaded.lexical_search(self.index, query).hits]
+        # d2 has "space" in its title and "space satellite" in its body; d1 only "space" in its title.
+        assert ids == ["d2", "d1"]

@@ -65,12 +65,14 @@ class EmbeddedIndex:
         self._writer: tantivy.IndexWriter | None = None
         self._lock = threading.Lock()
         # (tantivy field, source key, converter) computed once: sub-fields such as title.raw read their parent.
+        # copy_to targets (all_text) index their sources' values and have none of their own.
         self._plan = [
             (name, name.split(".", 1)[0], _CONVERTERS[spec.kind])
             for name, spec in self.schema.fields.items()
-            if spec.kind in _CONVERTERS
+            if spec.kind in _CONVERTERS and name not in self.schema.copy_to
         ]
-        self._source_keys = frozenset(name.split(".", 1)[0] for name in self.schema.fields)
+        self._plan += [(target, source, str) for target, sources in self.schema.copy_to.items() for source in sources]
+        self._source_keys = frozenset(n.split(".", 1)[0] for n in self.schema.fields) - set(self.schema.copy_to)
 
     @classmethod
     def create(cls, path: Path, body: Mapping[str, Any], hnsw_threshold: int) -> EmbeddedIndex:
@@ -95,7 +97,7 @@ class EmbeddedIndex:
                 continue
             items = [convert(item) for item in (raw if isinstance(raw, list | tuple) else (raw,)) if item is not None]
             if items:
-                values[name] = items
+                values.setdefault(name, []).extend(items)
         values[ROW_FIELD] = [row]
         stored = {k: v for k, v in source.items() if k != self.schema.vector_field}
         values[SOURCE_FIELD] = [json.dumps(stored, ensure_ascii=False).encode("utf-8")]

@@ -106,6 +106,8 @@ class EmbeddedSchema:
     analyzers: dict[str, tantivy.TextAnalyzer]
     vector_field: str | None
     dimension: int
+    copy_to: dict[str, tuple[str, ...]]
+    """target field -> source fields whose values it also indexes (OpenSearch ``copy_to``)."""
 
     def register(self, index: tantivy.Index) -> None:
         for name, analyzer in self.analyzers.items():
@@ -130,6 +132,7 @@ def build_schema(body: Mapping[str, Any]) -> EmbeddedSchema:
     builder = tantivy.SchemaBuilder()
     fields: dict[str, FieldSpec] = {}
     vector_field, dimension = None, 0
+    copy_to: dict[str, list[str]] = {}
 
     def add(name: str, prop: Mapping[str, Any]) -> None:
         nonlocal vector_field, dimension
@@ -163,11 +166,24 @@ def build_schema(body: Mapping[str, Any]) -> EmbeddedSchema:
             raise MappingError(f"field {name!r}: unsupported type {kind!r}")
         for sub, sub_prop in prop.get("fields", {}).items():
             add(f"{name}.{sub}", sub_prop)
+        targets = prop.get("copy_to", [])
+        for target in [targets] if isinstance(targets, str) else targets:
+            copy_to.setdefault(target, []).append(name)
 
     for name, prop in body.get("mappings", {}).get("properties", {}).items():
         add(name, prop)
+    for target in copy_to:
+        if target not in fields or fields[target].kind != "text":
+            raise MappingError(f"copy_to target {target!r} must be a text field of the mapping")
     if "id" not in fields or fields["id"].kind != "keyword":
         raise MappingError("the mapping needs a keyword field 'id'")
     builder.add_integer_field(ROW_FIELD, indexed=True, fast=True)
     builder.add_bytes_field(SOURCE_FIELD, stored=True)
-    return EmbeddedSchema(builder.build(), fields, analyzers, vector_field, dimension)
+    return EmbeddedSchema(
+        builder.build(),
+        fields,
+        analyzers,
+        vector_field,
+        dimension,
+        {target: tuple(sources) for target, sources in copy_to.items()},
+    )
