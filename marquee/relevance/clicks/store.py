@@ -1,0 +1,176 @@
+"""Search events in the marquee SQLite database (component ``clicks``, its own migrations).
+
+Recording is idempotent where it can be: re-sending the same impressions is harmless, and a click with a
+timestamp is stored once however often a client retries it. A later record for the same ``query_id``
+may add clicks; they must match what was shown.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from marquee.relevance.clicks.events import SearchEvent
+from marquee.relevance.clicks.session import Session, make_session
+from marquee.relevance.judgments.db import Migration, apply_migrations, connect, utc_now
+
+COMPONENT = "clicks"
+
+MIGRATIONS = (
+    Migration(1, "search events, impressions, clicks", """
+CREATE TABLE search_events (
+    query_id    TEXT PRIMARY KEY,
+    query       TEXT NOT NULL,
+    client_id   TEXT,
+    session_id  TEXT,
+    application TEXT,
+    timestamp   TEXT NOT NULL,
+    received_at TEXT NOT NULL
+);
+CREATE INDEX search_events_query ON search_events(query);
+CREATE TABLE impressions (
+    query_id TEXT NOT NULL REFERENCES search_events(query_id) ON DELETE CASCADE,
+    position INTEGER NOT NULL CHECK (position >= 1),
+    doc_id   TEXT NOT NULL,
+    PRIMARY KEY (query_id, position)
+);
+CREATE TABLE clicks (
+    id        INTEGER PRIMARY KEY,
+    query_id  TEXT NOT NULL,
+    position  INTEGER NOT NULL,
+    doc_id    TEXT NOT NULL,
+    dwell_ms  INTEGER CHECK (dwell_ms IS NULL OR dwell_ms >= 0),
+    timestamp TEXT,
+    FOREIGN KEY (query_id, position) REFERENCES impressions(query_id, position) ON DELETE CASCADE,
+    UNIQUE (query_id, position, timestamp)
+)
+"""),
+)
+
+
+class EventConflict(ValueError):
+    """A record contradicts what is stored for its ``query_id``; nothing from it was stored."""
+
+
+@dataclass(frozen=True)
+class RecordResult:
+    new_query: bool
+    impressions_added: int
+    clicks_added: int
+
+
+class EventStore:
+    """Search events in the SQLite database at ``path`` (normally ``settings.db_path``)."""
+
+    def __init__(self, path: Path) -> None:
+        self._conn = connect(Path(path))
+        try:
+            apply_migrations(self._conn, COMPONENT, MIGRATIONS)
+        except BaseException:
+            self._conn.close()
+            raise
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def __enter__(self) -> EventStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def record(self, event: SearchEvent) -> RecordResult:
+        """Store one record in one transaction, merging with an earlier record of the same query."""
+        conn = self._conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            result = self._record(event)
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+        return result
+
+    def record_many(self, events: Iterable[SearchEvent]) -> int:
+        """Store many records in one transaction (bulk loads); returns how many were stored."""
+        conn = self._conn
+        conn.execute("BEGIN IMMEDIATE")
+        count = 0
+        try:
+            for event in events:
+                self._record(event)
+                count += 1
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+        return count
+
+    def _record(self, event: SearchEvent) -> RecordResult:
+        conn = self._conn
+        row = conn.execute("SELECT query FROM search_events WHERE query_id = ?", (event.query_id,)).fetchone()
+        new_query = row is None
+        if new_query:
+            conn.execute(
+                "INSERT INTO search_events (query_id, query, client_id, session_id, application, timestamp,"
+                " received_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (event.query_id, event.query, event.client_id, event.session_id, event.application,
+                 _iso(event.timestamp), utc_now()),
+            )
+        elif row["query"] != event.query:
+            raise EventConflict(f"query_id {event.query_id!r} was recorded for query {row['query']!r}, "
+                                f"not {event.query!r}")
+        shown = {r["position"]: r["doc_id"] for r in conn.execute(
+            "SELECT position, doc_id FROM impressions WHERE query_id = ?", (event.query_id,))}
+        added = 0
+        for imp in event.impressions:
+            if imp.position in shown:
+                if shown[imp.position] != imp.doc_id:
+                    raise EventConflict(f"query_id {event.query_id!r} already showed {shown[imp.position]!r} "
+                                        f"at position {imp.position}, not {imp.doc_id!r}")
+                continue
+            if imp.doc_id in shown.values():
+                raise EventConflict(f"query_id {event.query_id!r} already showed {imp.doc_id!r} elsewhere")
+            conn.execute("INSERT INTO impressions (query_id, position, doc_id) VALUES (?, ?, ?)",
+                         (event.query_id, imp.position, imp.doc_id))
+            shown[imp.position] = imp.doc_id
+            added += 1
+        clicks = 0
+        for click in event.clicks:
+            if shown.get(click.position) != click.doc_id:
+                raise EventConflict(f"click on {click.doc_id!r} at position {click.position} matches no impression "
+                                    f"of query_id {event.query_id!r}")
+            cur = conn.execute(
+                "INSERT OR IGNORE INTO clicks (query_id, position, doc_id, dwell_ms, timestamp) VALUES (?, ?, ?, ?, ?)",
+                (event.query_id, click.position, click.doc_id, click.dwell_ms,
+                 _iso(click.timestamp) if click.timestamp else None),
+            )
+            clicks += cur.rowcount
+        return RecordResult(new_query, added, clicks)
+
+    def counts(self) -> dict[str, int]:
+        return {table: int(self._conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])
+                for table in ("search_events", "impressions", "clicks")}
+
+    def sessions(self, *, lowercase_queries: bool = True) -> list[Session]:
+        """Every recorded query as a click-model session, keyed by its (lower-cased) query text."""
+        shown: dict[str, list[tuple[int, str]]] = defaultdict(list)
+        for r in self._conn.execute("SELECT query_id, position, doc_id FROM impressions"):
+            shown[r["query_id"]].append((r["position"], r["doc_id"]))
+        clicked: dict[str, list[int]] = defaultdict(list)
+        for r in self._conn.execute("SELECT query_id, position FROM clicks"):
+            clicked[r["query_id"]].append(r["position"])
+        out = []
+        for r in self._conn.execute("SELECT query_id, query FROM search_events ORDER BY timestamp, query_id"):
+            if r["query_id"] not in shown:
+                continue
+            query = r["query"].lower() if lowercase_queries else r["query"]
+            out.append(make_session(query, shown[r["query_id"]], clicked[r["query_id"]]))
+        return out
+
+
+def _iso(value: datetime) -> str:
+    return value.isoformat(timespec="milliseconds").replace("+00:00", "Z")
