@@ -1,0 +1,354 @@
+"""``understand(query, vocab)``: recognise catalog entities in a query, longest match first.
+
+The steps, each small and in this order:
+
+1. exact phrases (catalog values, lexicon synonyms, ratings with "rated") and time expressions are
+   collected at every position; the longest win, ties going to the more specific field;
+2. on the words still free: one-word people confirmed by spaCy, then typo'd people, then typo'd
+   genre/country/kind words;
+3. context rules: a kind word needs another entity unless it ends the query, a weak genre word needs a
+   kind, a bare year needs another entity (titles such as "Reply 1988" keep their numbers);
+4. genres are resolved against the kind ("comedy series" is TV Comedies);
+5. connector words are dropped only where they link recognised entities.
+
+No word is consumed unless a match used it: a query that matches nothing comes back unchanged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import NamedTuple
+
+from marquee.search.backends.base import Filters
+from marquee.search.understanding.lexicon import CONNECTORS, JOINING_CONNECTORS, MOVIE, TIME_OPERATORS
+from marquee.search.understanding.model import SHARED_FIELD_WEIGHT, Boost, Match, Span, Understanding
+from marquee.search.understanding.tables import RANK_RATING, Entry, LookupTables
+from marquee.search.understanding.temporal import Interval, TimeMatch, combine, time_matches
+from marquee.search.understanding.text import Token, key_of, tokenize
+from marquee.search.understanding.vocabulary import YEAR_FIELD, Vocabulary
+
+Ner = Callable[[str], list[tuple[str, str]]]
+"""spaCy-style entities of a text: ``[(entity text, label), ...]``."""
+
+MAX_FUZZY_TOKENS = 12
+"""Typo matching is skipped on longer free text: its cost grows with every span, and long queries are
+descriptions, not names."""
+MAX_FUZZY_SPAN = 5
+NOT_NAME_EDGES = frozenset({*CONNECTORS, *TIME_OPERATORS, "rated"})
+
+
+class _Pick(NamedTuple):
+    start: int
+    end: int
+    field: str
+    values: tuple[str, ...] = ()
+    interval: Interval | None = None
+    how: str = "exact"
+    distance: int = 0
+    rule: str = ""
+    rank: int = 0
+    entry: Entry | None = None
+    time: TimeMatch | None = None
+
+
+def _phrase_picks(keys: Sequence[str], tables: LookupTables) -> list[_Pick]:
+    picks = []
+    n = len(keys)
+    for i in range(n):
+        for width in range(min(tables.max_phrase, n - i), 0, -1):
+            entry = tables.phrases.get(tuple(keys[i : i + width]))
+            if entry is None:
+                continue
+            pick = _Pick(i, i + width, entry.field, entry.values, None, entry.how, 0, entry.rule, entry.rank, entry)
+            if entry.field == "rating":
+                if i > 0 and keys[i - 1] == "rated":
+                    picks.append(pick._replace(start=i - 1, rule=f"rated {entry.values[0]}"))
+                if i + width < n and keys[i + width] == "rated":
+                    picks.append(pick._replace(end=i + width + 1, rule=f"{entry.values[0]} rated"))
+                if entry.needs_prefix:
+                    continue
+            picks.append(pick)
+    return picks
+
+
+def _time_pick(match: TimeMatch) -> _Pick:
+    return _Pick(
+        match.start, match.end, YEAR_FIELD, (), match.interval, "pattern", 0, match.rule, RANK_RATING, None, match
+    )  # fmt: skip
+
+
+def _select(candidates: list[_Pick], covered: list[bool]) -> list[_Pick]:
+    """Longest first; among equals the more specific field, then the earlier position."""
+    chosen = []
+    for pick in sorted(candidates, key=lambda p: (p.start - p.end, p.rank, p.start)):
+        if not any(covered[pick.start : pick.end]):
+            chosen.append(pick)
+            for i in range(pick.start, pick.end):
+                covered[i] = True
+    return chosen
+
+
+def _free_runs(covered: Sequence[bool]) -> list[tuple[int, int]]:
+    runs, start = [], None
+    for i, used in enumerate([*covered, True]):
+        if not used and start is None:
+            start = i
+        elif used and start is not None:
+            runs.append((start, i))
+            start = None
+    return runs
+
+
+def _ner_people(query: str, keys: Sequence[str], tables: LookupTables, covered: list[bool], ner: Ner) -> list[_Pick]:
+    """One-word names ("Kajol") only when rare in the catalog and spaCy calls that very word a PERSON."""
+    wanted = {
+        i: tables.single_person(k)
+        for i, k in enumerate(keys)
+        if not covered[i] and k not in NOT_NAME_EDGES and tables.single_person(k)
+    }
+    if not wanted:
+        return []
+    persons = {key_of(text) for text, label in ner(query) if label == "PERSON"}
+    picks = []
+    for i, names in wanted.items():
+        if (keys[i],) in persons:
+            picks.append(_Pick(i, i + 1, "people.raw", names, how="spacy", rule="one-word name, spaCy PERSON"))
+            covered[i] = True
+    return picks
+
+
+def _fuzzy_people(keys: Sequence[str], tables: LookupTables, covered: list[bool]) -> list[_Pick]:
+    free = [i for i, used in enumerate(covered) if not used]
+    if len(free) > MAX_FUZZY_TOKENS:
+        return []
+    hits = {keys[i]: tables.person_hits(keys[i]) for i in free if keys[i] not in NOT_NAME_EDGES}
+    picks = []
+    for run_start, run_end in _free_runs(covered):
+        for width in range(min(MAX_FUZZY_SPAN, run_end - run_start), 1, -1):
+            for i in range(run_start, run_end - width + 1):
+                span = tuple(keys[i : i + width])
+                if any(covered[i : i + width]) or span[0] in NOT_NAME_EDGES or span[-1] in NOT_NAME_EDGES:
+                    continue
+                if any(t.isdigit() or t not in hits for t in span):
+                    continue
+                found = tables.fuzzy_person(span, hits)
+                if found is not None:
+                    rule = f"typo of {found.key!r}"
+                    picks.append(_Pick(i, i + width, "people.raw", found.names, None, "fuzzy", found.distance, rule))
+                    for j in range(i, i + width):
+                        covered[j] = True
+    return picks
+
+
+def _fuzzy_words(keys: Sequence[str], tables: LookupTables, covered: list[bool]) -> list[_Pick]:
+    picks = []
+    for i, key in enumerate(keys):
+        if covered[i] or key in NOT_NAME_EDGES:
+            continue
+        found = tables.fuzzy_lexicon(key)
+        if found is not None:
+            word, entry, distance = found
+            if entry.needs_prefix:
+                continue
+            rule = f"typo of {word!r}: {entry.rule}"
+            picks.append(_Pick(i, i + 1, entry.field, entry.values, None, "fuzzy", distance, rule, entry.rank, entry))
+            covered[i] = True
+    return picks
+
+
+def _is_genre_word(pick: _Pick) -> bool:
+    return pick.field == "genres" and pick.entry is not None and pick.entry.how == "synonym"
+
+
+def _is_anchor(pick: _Pick) -> bool:
+    """Recognised on its own: people, countries, ratings, exact catalog genres, times with an operator."""
+    if pick.how == "fuzzy" and pick.field != "people.raw":
+        return False
+    if pick.time is not None:
+        return pick.time.operator
+    return pick.field != "kind" and not _is_genre_word(pick)
+
+
+def _apply_context(picks: list[_Pick], keys: Sequence[str]) -> list[_Pick]:
+    """Words that are often part of titles count only in company (see the module docstring):
+
+    * a kind word needs an anchor, unless it is a plural or "series" ending the query ("zombie movies");
+    * a weak genre word ("crime", "family") needs a kind; a generic genre word ("comedy", "horror") needs an
+      anchor or a kind, or no other free word ("mama drama" and "the comedy lineup" stay text);
+    * a time without an operator needs another entity, or, for decades and ranges, no other free word
+      ("reply 1988", "back to the 90s" and "that '70s show" stay text; "90s" alone is a decade);
+    * a typo'd genre or kind word needs some correctly spelt entity.
+    """
+    n = len(keys)
+    anchors = [p for p in picks if _is_anchor(p)]
+    kinds = [
+        p
+        for p in picks
+        if p.field == "kind" and p.entry is not None and p.entry.kind_word is not None
+        and (anchors or (p.entry.kind_word.trailing_ok and p.end == n))
+    ]  # fmt: skip
+    entities = anchors + kinds
+    covered = [False] * n
+    for pick in picks:
+        if pick.field != "kind" or pick in kinds:
+            for i in range(pick.start, pick.end):
+                covered[i] = True
+    alone = all(covered[i] or keys[i] in CONNECTORS for i in range(n))
+    kept = []
+    for pick in picks:
+        if pick.field == "kind":
+            keep = pick in kinds
+        elif _is_genre_word(pick):
+            keep = (
+                bool(kinds)
+                if pick.entry is not None and pick.entry.family and pick.entry.family.weak
+                else (bool(entities) or alone)
+            )
+        elif pick.time is not None and not pick.time.operator:
+            others = any(p.field != YEAR_FIELD for p in entities)
+            keep = others or (alone and not pick.time.single_year)
+        else:
+            keep = True
+        if keep:
+            kept.append(pick)
+    if all(p.how == "fuzzy" and p.field != "people.raw" for p in kept):
+        return []
+    return kept
+
+
+def _resolve_genres(picks: list[_Pick]) -> list[_Pick]:
+    """One kind named: the family's value for that kind (or no genre). No kind: an exact catalog value
+    stays itself ("comedies" = Comedies), a generic word takes the family's movie and TV values."""
+    kinds = {v for p in picks if p.field == "kind" for v in p.values}
+    resolved = []
+    for pick in picks:
+        family = pick.entry.family if pick.entry is not None and pick.field == "genres" else None
+        if family is None:
+            resolved.append(pick)
+            continue
+        if len(kinds) == 1:
+            kind = next(iter(kinds))
+            target = family.movie if kind == MOVIE else family.tv
+            if target is None:
+                continue
+            if pick.values != (target,):
+                how = pick.how if pick.how == "fuzzy" else "synonym"
+                pick = pick._replace(values=(target,), how=how, rule=f"{pick.rule}, kind-aware: {kind}")
+            resolved.append(pick)
+        elif not pick.values:
+            both = tuple(dict.fromkeys(v for v in (family.movie, family.tv) if v))
+            resolved.append(pick._replace(values=both, rule=f"{pick.rule}, no kind named: movies and TV"))
+        else:
+            resolved.append(pick)
+    return resolved
+
+
+def _next_content(keys: Sequence[str], i: int, step: int) -> int | None:
+    j = i + step
+    while 0 <= j < len(keys) and keys[j] in CONNECTORS:
+        j += step
+    return j if 0 <= j < len(keys) else None
+
+
+def _dropped_connectors(keys: Sequence[str], covered: Sequence[bool]) -> list[int]:
+    dropped = []
+    for i, key in enumerate(keys):
+        if covered[i] or key not in CONNECTORS:
+            continue
+        after = _next_content(keys, i, 1)
+        linked_after = after is not None and covered[after]
+        if key in JOINING_CONNECTORS:
+            before = _next_content(keys, i, -1)
+            if linked_after and before is not None and covered[before]:
+                dropped.append(i)
+        elif linked_after:
+            dropped.append(i)
+    return dropped
+
+
+def _year_boosts(interval: Interval, vocab: Vocabulary) -> tuple[Boost, ...]:
+    span = vocab.year_span
+    if span is None:
+        return ()
+    lo = span[0] if interval[0] is None else max(interval[0], span[0])
+    hi = span[1] if interval[1] is None else min(interval[1], span[1])
+    if lo > hi:
+        return ()
+    if (lo % 10 or hi % 10 != 9) and hi - lo < 10:
+        return tuple(("year", str(y), 1.0) for y in range(lo, hi + 1))
+    return tuple(("decade", str(d), 1.0) for d in sorted(vocab.decades) if d + 9 >= lo and d <= hi)
+
+
+def _build(
+    query: str, tokens: Sequence[Token], picks: list[_Pick], dropped: list[int], vocab: Vocabulary
+) -> Understanding:
+    picks = sorted(picks, key=lambda p: p.start)
+    used = [False] * len(tokens)
+    for pick in picks:
+        for i in range(pick.start, pick.end):
+            used[i] = True
+    for i in dropped:
+        used[i] = True
+    if not any(used):
+        return Understanding(query=query, text=query)
+    text = " ".join(query[tokens[a].start : tokens[b - 1].end] for a, b in _free_runs(used))
+    matches = []
+    terms: dict[str, dict[str, None]] = {}
+    per_field: dict[str, int] = {}
+    intervals = []
+    for pick in picks:
+        start, end = tokens[pick.start].start, tokens[pick.end - 1].end
+        matches.append(
+            Match(
+                start, end, query[start:end], pick.field, pick.values, pick.interval, pick.how, pick.distance, pick.rule
+            )
+        )
+        if pick.interval is not None:
+            intervals.append(pick.interval)
+        else:
+            terms.setdefault(pick.field, {}).update(dict.fromkeys(pick.values))
+            per_field[pick.field] = per_field.get(pick.field, 0) + 1
+    boosts = tuple(
+        (name, value, SHARED_FIELD_WEIGHT) for name, values in terms.items() if per_field[name] > 1 for value in values
+    )
+    interval = combine(intervals) if intervals else None
+    ranges = {} if interval is None else {YEAR_FIELD: interval}
+    return Understanding(
+        query=query,
+        text=text,
+        filters=Filters.of({k: list(v) for k, v in terms.items()}, ranges),
+        boosts=boosts,
+        matches=tuple(matches),
+        dropped=tuple(Span(tokens[i].start, tokens[i].end, query[tokens[i].start : tokens[i].end]) for i in dropped),
+        year_boosts=() if interval is None else _year_boosts(interval, vocab),
+    )
+
+
+def understand(query: str, vocab: Vocabulary, ner: Ner | None = None) -> Understanding:
+    """Parse ``query`` into free text, filters and boosts using the catalog's vocabulary.
+
+    ``ner`` (spaCy entities of the query) is only consulted when a free word is a rare one-word name.
+    """
+    tokens = tokenize(query)
+    if not tokens:
+        return Understanding(query=query, text=query)
+    keys = [t.key for t in tokens]
+    tables = vocab.tables
+    covered = [False] * len(keys)
+    candidates = _phrase_picks(keys, tables) + [_time_pick(m) for m in time_matches(query, tokens, vocab.year_span)]
+    picks = _select(candidates, covered)
+    for pick in picks:
+        if not pick.field:  # a blocked phrase: plain text, but no shorter match may take its words
+            for i in range(pick.start, pick.end):
+                covered[i] = False
+    picks = [p for p in picks if p.field]
+    if ner is not None:
+        picks += _ner_people(query, keys, tables, covered, ner)
+    picks += _fuzzy_people(keys, tables, covered)
+    picks += _fuzzy_words(keys, tables, covered)
+    picks = _resolve_genres(_apply_context(picks, keys))
+    covered = [False] * len(keys)
+    for pick in picks:
+        for i in range(pick.start, pick.end):
+            covered[i] = True
+    return _build(query, tokens, picks, _dropped_connectors(keys, covered), vocab)
