@@ -5,9 +5,9 @@ The steps, each small and in this order:
 1. exact phrases (catalog values, lexicon synonyms, ratings with "rated") and time expressions are
    collected at every position; the longest win, ties going to the more specific field;
 2. on the words still free: one-word people confirmed by spaCy, then typo'd people, then typo'd
-   genre/country/kind words;
-3. context rules: a kind word needs another entity unless it ends the query, a weak genre word needs a
-   kind, a bare year needs another entity (titles such as "Reply 1988" keep their numbers);
+   genre and kind words;
+3. context rules (:func:`.rules.apply_context`): words that are often part of titles (kind words, genre
+   words, bare years and decades) count only in company, so "Reply 1988" and "Mama Drama" stay text;
 4. genres are resolved against the kind ("comedy series" is TV Comedies);
 5. connector words are dropped only where they link recognised entities.
 
@@ -17,12 +17,12 @@ No word is consumed unless a match used it: a query that matches nothing comes b
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import NamedTuple
 
 from marquee.search.backends.base import Filters
-from marquee.search.understanding.lexicon import CONNECTORS, JOINING_CONNECTORS, MOVIE, TIME_OPERATORS
+from marquee.search.understanding.lexicon import CONNECTORS, TIME_OPERATORS
 from marquee.search.understanding.model import SHARED_FIELD_WEIGHT, Boost, Match, Span, Understanding
-from marquee.search.understanding.tables import RANK_RATING, Entry, LookupTables
+from marquee.search.understanding.rules import Pick, apply_context, dropped_connectors, resolve_genres
+from marquee.search.understanding.tables import RANK_RATING, LookupTables
 from marquee.search.understanding.temporal import Interval, TimeMatch, combine, time_matches
 from marquee.search.understanding.text import Token, key_of, tokenize
 from marquee.search.understanding.vocabulary import YEAR_FIELD, Vocabulary
@@ -37,21 +37,7 @@ MAX_FUZZY_SPAN = 5
 NOT_NAME_EDGES = frozenset({*CONNECTORS, *TIME_OPERATORS, "rated"})
 
 
-class _Pick(NamedTuple):
-    start: int
-    end: int
-    field: str
-    values: tuple[str, ...] = ()
-    interval: Interval | None = None
-    how: str = "exact"
-    distance: int = 0
-    rule: str = ""
-    rank: int = 0
-    entry: Entry | None = None
-    time: TimeMatch | None = None
-
-
-def _phrase_picks(keys: Sequence[str], tables: LookupTables) -> list[_Pick]:
+def _phrase_picks(keys: Sequence[str], tables: LookupTables) -> list[Pick]:
     picks = []
     n = len(keys)
     for i in range(n):
@@ -59,7 +45,7 @@ def _phrase_picks(keys: Sequence[str], tables: LookupTables) -> list[_Pick]:
             entry = tables.phrases.get(tuple(keys[i : i + width]))
             if entry is None:
                 continue
-            pick = _Pick(i, i + width, entry.field, entry.values, None, entry.how, 0, entry.rule, entry.rank, entry)
+            pick = Pick(i, i + width, entry.field, entry.values, None, entry.how, 0, entry.rule, entry.rank, entry)
             if entry.field == "rating":
                 if i > 0 and keys[i - 1] == "rated":
                     picks.append(pick._replace(start=i - 1, rule=f"rated {entry.values[0]}"))
@@ -71,13 +57,13 @@ def _phrase_picks(keys: Sequence[str], tables: LookupTables) -> list[_Pick]:
     return picks
 
 
-def _time_pick(match: TimeMatch) -> _Pick:
-    return _Pick(
+def _time_pick(match: TimeMatch) -> Pick:
+    return Pick(
         match.start, match.end, YEAR_FIELD, (), match.interval, "pattern", 0, match.rule, RANK_RATING, None, match
     )  # fmt: skip
 
 
-def _select(candidates: list[_Pick], covered: list[bool]) -> list[_Pick]:
+def _select(candidates: list[Pick], covered: list[bool]) -> list[Pick]:
     """Longest first; among equals the more specific field, then the earlier position."""
     chosen = []
     for pick in sorted(candidates, key=lambda p: (p.start - p.end, p.rank, p.start)):
@@ -99,7 +85,7 @@ def _free_runs(covered: Sequence[bool]) -> list[tuple[int, int]]:
     return runs
 
 
-def _ner_people(query: str, keys: Sequence[str], tables: LookupTables, covered: list[bool], ner: Ner) -> list[_Pick]:
+def _ner_people(query: str, keys: Sequence[str], tables: LookupTables, covered: list[bool], ner: Ner) -> list[Pick]:
     """One-word names ("Kajol") only when rare in the catalog and spaCy calls that very word a PERSON."""
     wanted = {
         i: tables.single_person(k)
@@ -112,12 +98,12 @@ def _ner_people(query: str, keys: Sequence[str], tables: LookupTables, covered: 
     picks = []
     for i, names in wanted.items():
         if (keys[i],) in persons:
-            picks.append(_Pick(i, i + 1, "people.raw", names, how="spacy", rule="one-word name, spaCy PERSON"))
+            picks.append(Pick(i, i + 1, "people.raw", names, how="spacy", rule="one-word name, spaCy PERSON"))
             covered[i] = True
     return picks
 
 
-def _fuzzy_people(keys: Sequence[str], tables: LookupTables, covered: list[bool]) -> list[_Pick]:
+def _fuzzy_people(keys: Sequence[str], tables: LookupTables, covered: list[bool]) -> list[Pick]:
     free = [i for i, used in enumerate(covered) if not used]
     if len(free) > MAX_FUZZY_TOKENS:
         return []
@@ -134,13 +120,13 @@ def _fuzzy_people(keys: Sequence[str], tables: LookupTables, covered: list[bool]
                 found = tables.fuzzy_person(span, hits)
                 if found is not None:
                     rule = f"typo of {found.key!r}"
-                    picks.append(_Pick(i, i + width, "people.raw", found.names, None, "fuzzy", found.distance, rule))
+                    picks.append(Pick(i, i + width, "people.raw", found.names, None, "fuzzy", found.distance, rule))
                     for j in range(i, i + width):
                         covered[j] = True
     return picks
 
 
-def _fuzzy_words(keys: Sequence[str], tables: LookupTables, covered: list[bool]) -> list[_Pick]:
+def _fuzzy_words(keys: Sequence[str], tables: LookupTables, covered: list[bool]) -> list[Pick]:
     picks = []
     for i, key in enumerate(keys):
         if covered[i] or key in NOT_NAME_EDGES:
@@ -151,119 +137,9 @@ def _fuzzy_words(keys: Sequence[str], tables: LookupTables, covered: list[bool])
             if entry.needs_prefix:
                 continue
             rule = f"typo of {word!r}: {entry.rule}"
-            picks.append(_Pick(i, i + 1, entry.field, entry.values, None, "fuzzy", distance, rule, entry.rank, entry))
+            picks.append(Pick(i, i + 1, entry.field, entry.values, None, "fuzzy", distance, rule, entry.rank, entry))
             covered[i] = True
     return picks
-
-
-def _is_genre_word(pick: _Pick) -> bool:
-    return pick.field == "genres" and pick.entry is not None and pick.entry.how == "synonym"
-
-
-def _is_anchor(pick: _Pick) -> bool:
-    """Recognised on its own: people, countries, ratings, exact catalog genres, times with an operator."""
-    if pick.how == "fuzzy" and pick.field != "people.raw":
-        return False
-    if pick.time is not None:
-        return pick.time.operator
-    return pick.field != "kind" and not _is_genre_word(pick)
-
-
-def _apply_context(picks: list[_Pick], keys: Sequence[str]) -> list[_Pick]:
-    """Words that are often part of titles count only in company (see the module docstring):
-
-    * a kind word needs an anchor, unless it is a plural or "series" ending the query ("zombie movies");
-    * a weak genre word ("crime", "family") needs a kind; a generic genre word ("comedy", "horror") needs an
-      anchor or a kind, or no other free word ("mama drama" and "the comedy lineup" stay text);
-    * a time without an operator needs another entity, or, for decades and ranges, no other free word
-      ("reply 1988", "back to the 90s" and "that '70s show" stay text; "90s" alone is a decade);
-    * a typo'd genre or kind word needs some correctly spelt entity.
-    """
-    n = len(keys)
-    anchors = [p for p in picks if _is_anchor(p)]
-    kinds = [
-        p
-        for p in picks
-        if p.field == "kind" and p.entry is not None and p.entry.kind_word is not None
-        and (anchors or (p.entry.kind_word.trailing_ok and p.end == n))
-    ]  # fmt: skip
-    entities = anchors + kinds
-    covered = [False] * n
-    for pick in picks:
-        if pick.field != "kind" or pick in kinds:
-            for i in range(pick.start, pick.end):
-                covered[i] = True
-    alone = all(covered[i] or keys[i] in CONNECTORS for i in range(n))
-    kept = []
-    for pick in picks:
-        if pick.field == "kind":
-            keep = pick in kinds
-        elif _is_genre_word(pick):
-            keep = (
-                bool(kinds)
-                if pick.entry is not None and pick.entry.family and pick.entry.family.weak
-                else (bool(entities) or alone)
-            )
-        elif pick.time is not None and not pick.time.operator:
-            others = any(p.field != YEAR_FIELD for p in entities)
-            keep = others or (alone and not pick.time.single_year)
-        else:
-            keep = True
-        if keep:
-            kept.append(pick)
-    if all(p.how == "fuzzy" and p.field != "people.raw" for p in kept):
-        return []
-    return kept
-
-
-def _resolve_genres(picks: list[_Pick]) -> list[_Pick]:
-    """One kind named: the family's value for that kind (or no genre). No kind: an exact catalog value
-    stays itself ("comedies" = Comedies), a generic word takes the family's movie and TV values."""
-    kinds = {v for p in picks if p.field == "kind" for v in p.values}
-    resolved = []
-    for pick in picks:
-        family = pick.entry.family if pick.entry is not None and pick.field == "genres" else None
-        if family is None:
-            resolved.append(pick)
-            continue
-        if len(kinds) == 1:
-            kind = next(iter(kinds))
-            target = family.movie if kind == MOVIE else family.tv
-            if target is None:
-                continue
-            if pick.values != (target,):
-                how = pick.how if pick.how == "fuzzy" else "synonym"
-                pick = pick._replace(values=(target,), how=how, rule=f"{pick.rule}, kind-aware: {kind}")
-            resolved.append(pick)
-        elif not pick.values:
-            both = tuple(dict.fromkeys(v for v in (family.movie, family.tv) if v))
-            resolved.append(pick._replace(values=both, rule=f"{pick.rule}, no kind named: movies and TV"))
-        else:
-            resolved.append(pick)
-    return resolved
-
-
-def _next_content(keys: Sequence[str], i: int, step: int) -> int | None:
-    j = i + step
-    while 0 <= j < len(keys) and keys[j] in CONNECTORS:
-        j += step
-    return j if 0 <= j < len(keys) else None
-
-
-def _dropped_connectors(keys: Sequence[str], covered: Sequence[bool]) -> list[int]:
-    dropped = []
-    for i, key in enumerate(keys):
-        if covered[i] or key not in CONNECTORS:
-            continue
-        after = _next_content(keys, i, 1)
-        linked_after = after is not None and covered[after]
-        if key in JOINING_CONNECTORS:
-            before = _next_content(keys, i, -1)
-            if linked_after and before is not None and covered[before]:
-                dropped.append(i)
-        elif linked_after:
-            dropped.append(i)
-    return dropped
 
 
 def _year_boosts(interval: Interval, vocab: Vocabulary) -> tuple[Boost, ...]:
@@ -280,7 +156,7 @@ def _year_boosts(interval: Interval, vocab: Vocabulary) -> tuple[Boost, ...]:
 
 
 def _build(
-    query: str, tokens: Sequence[Token], picks: list[_Pick], dropped: list[int], vocab: Vocabulary
+    query: str, tokens: Sequence[Token], picks: list[Pick], dropped: list[int], vocab: Vocabulary
 ) -> Understanding:
     picks = sorted(picks, key=lambda p: p.start)
     used = [False] * len(tokens)
@@ -346,9 +222,9 @@ def understand(query: str, vocab: Vocabulary, ner: Ner | None = None) -> Underst
         picks += _ner_people(query, keys, tables, covered, ner)
     picks += _fuzzy_people(keys, tables, covered)
     picks += _fuzzy_words(keys, tables, covered)
-    picks = _resolve_genres(_apply_context(picks, keys))
+    picks = resolve_genres(apply_context(picks, keys))
     covered = [False] * len(keys)
     for pick in picks:
         for i in range(pick.start, pick.end):
             covered[i] = True
-    return _build(query, tokens, picks, _dropped_connectors(keys, covered), vocab)
+    return _build(query, tokens, picks, dropped_connectors(keys, covered), vocab)

@@ -1,0 +1,138 @@
+"""Context rules applied after matching: which tentative matches stand, how genres meet the kind, and
+which connector words go. Each is a pure function over token-level picks."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import NamedTuple
+
+from marquee.search.understanding.lexicon import CONNECTORS, JOINING_CONNECTORS, MOVIE
+from marquee.search.understanding.tables import Entry
+from marquee.search.understanding.temporal import Interval, TimeMatch
+from marquee.search.understanding.vocabulary import YEAR_FIELD
+
+
+class Pick(NamedTuple):
+    """A tentative match over tokens ``[start, end)``."""
+
+    start: int
+    end: int
+    field: str
+    values: tuple[str, ...] = ()
+    interval: Interval | None = None
+    how: str = "exact"
+    distance: int = 0
+    rule: str = ""
+    rank: int = 0
+    entry: Entry | None = None
+    time: TimeMatch | None = None
+
+
+def _is_genre_word(pick: Pick) -> bool:
+    return pick.field == "genres" and pick.entry is not None and pick.entry.how == "synonym"
+
+
+def _is_anchor(pick: Pick) -> bool:
+    """Recognised on its own: people, countries, ratings, exact catalog genres, times with an operator."""
+    if pick.how == "fuzzy" and pick.field != "people.raw":
+        return False
+    if pick.time is not None:
+        return pick.time.operator
+    return pick.field != "kind" and not _is_genre_word(pick)
+
+
+def apply_context(picks: list[Pick], keys: Sequence[str]) -> list[Pick]:
+    """Words that are often part of titles count only in company (see the module docstring):
+
+    * a kind word needs an anchor, unless it is a plural or "series" ending the query ("zombie movies");
+    * a weak genre word ("crime", "family") needs a kind; a generic genre word ("comedy", "horror") needs an
+      anchor or a kind, or no other free word ("mama drama" and "the comedy lineup" stay text);
+    * a time without an operator needs another entity, or, for decades and ranges, no other free word
+      ("reply 1988", "back to the 90s" and "that '70s show" stay text; "90s" alone is a decade);
+    * a typo'd genre or kind word needs some correctly spelt entity.
+    """
+    n = len(keys)
+    anchors = [p for p in picks if _is_anchor(p)]
+    kinds = [
+        p
+        for p in picks
+        if p.field == "kind" and p.entry is not None and p.entry.kind_word is not None
+        and (anchors or (p.entry.kind_word.trailing_ok and p.end == n))
+    ]  # fmt: skip
+    entities = anchors + kinds
+    covered = [False] * n
+    for pick in picks:
+        if pick.field != "kind" or pick in kinds:
+            for i in range(pick.start, pick.end):
+                covered[i] = True
+    alone = all(covered[i] or keys[i] in CONNECTORS for i in range(n))
+    kept = []
+    for pick in picks:
+        if pick.field == "kind":
+            keep = pick in kinds
+        elif _is_genre_word(pick):
+            keep = (
+                bool(kinds)
+                if pick.entry is not None and pick.entry.family and pick.entry.family.weak
+                else (bool(entities) or alone)
+            )
+        elif pick.time is not None and not pick.time.operator:
+            others = any(p.field != YEAR_FIELD for p in entities)
+            keep = others or (alone and not pick.time.single_year)
+        else:
+            keep = True
+        if keep:
+            kept.append(pick)
+    if all(p.how == "fuzzy" and p.field != "people.raw" for p in kept):
+        return []
+    return kept
+
+
+def resolve_genres(picks: list[Pick]) -> list[Pick]:
+    """One kind named: the family's value for that kind (or no genre). No kind: an exact catalog value
+    stays itself ("comedies" = Comedies), a generic word takes the family's movie and TV values."""
+    kinds = {v for p in picks if p.field == "kind" for v in p.values}
+    resolved = []
+    for pick in picks:
+        family = pick.entry.family if pick.entry is not None and pick.field == "genres" else None
+        if family is None:
+            resolved.append(pick)
+            continue
+        if len(kinds) == 1:
+            kind = next(iter(kinds))
+            target = family.movie if kind == MOVIE else family.tv
+            if target is None:
+                continue
+            if pick.values != (target,):
+                how = pick.how if pick.how == "fuzzy" else "synonym"
+                pick = pick._replace(values=(target,), how=how, rule=f"{pick.rule}, kind-aware: {kind}")
+            resolved.append(pick)
+        elif not pick.values:
+            both = tuple(dict.fromkeys(v for v in (family.movie, family.tv) if v))
+            resolved.append(pick._replace(values=both, rule=f"{pick.rule}, no kind named: movies and TV"))
+        else:
+            resolved.append(pick)
+    return resolved
+
+
+def _next_content(keys: Sequence[str], i: int, step: int) -> int | None:
+    j = i + step
+    while 0 <= j < len(keys) and keys[j] in CONNECTORS:
+        j += step
+    return j if 0 <= j < len(keys) else None
+
+
+def dropped_connectors(keys: Sequence[str], covered: Sequence[bool]) -> list[int]:
+    dropped = []
+    for i, key in enumerate(keys):
+        if covered[i] or key not in CONNECTORS:
+            continue
+        after = _next_content(keys, i, 1)
+        linked_after = after is not None and covered[after]
+        if key in JOINING_CONNECTORS:
+            before = _next_content(keys, i, -1)
+            if linked_after and before is not None and covered[before]:
+                dropped.append(i)
+        elif linked_after:
+            dropped.append(i)
+    return dropped
