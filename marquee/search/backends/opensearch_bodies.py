@@ -158,7 +158,8 @@ def mget_body(ids: Sequence[str]) -> dict[str, Any]:
 def scan_body(fields: Sequence[str]) -> dict[str, Any]:
     """The query ``helpers.scan`` pages through: every document, only the asked fields (plus the id)."""
     wanted = [ID_FIELD, *(f for f in fields if f != ID_FIELD)]
-    return {"query": {"match_all": {}}, "_source": {"includes": wanted}, "sort": ["_doc"]}
+    # "sort": "_doc" is what helpers.scan sets anyway; spelled the same here so the validated body is the sent one.
+    return {"query": {"match_all": {}}, "_source": {"includes": wanted}, "sort": "_doc"}
 
 
 def hybrid_body(query: LexicalQuery, vector: np.ndarray | Sequence[float], k: int) -> dict[str, Any]:
