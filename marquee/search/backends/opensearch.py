@@ -318,6 +318,11 @@ class OpenSearchBackend:
         self.client.close()
 
     # -- beyond the protocol: server-side hybrid and LTR ------------------------------------------------
+    @property
+    def stored_pipelines(self) -> frozenset[str]:
+        """Ids of the search pipelines this backend stored (for clean-up; they are cluster-wide)."""
+        return frozenset(self._pipelines)
+
     def ensure_pipeline(self, spec: FusionSpec) -> str:
         """Store the search pipeline for ``spec`` once per backend; its id changes with its body."""
         pid = pipeline_id(spec, prefix=f"{self.prefix}marquee-hybrid")
