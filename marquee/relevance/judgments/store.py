@@ -158,6 +158,8 @@ class JudgmentStore:
                 report.duplicates += 1
                 del latest[key]  # re-insert so the kept row sits where the last occurrence was
             latest[key] = judgment
+        if report.rejected:  # parser problems and grade problems, in file order where lines are known
+            report.rejected.sort(key=lambda p: (p.line is None, p.line or 0))
         if strict and report.rejected:
             raise JudgmentValidationError(report.rejected)
         known = None if known_doc_ids is None else set(known_doc_ids)

@@ -53,8 +53,6 @@ def import_file(
             parsed = reader.read(fh)
     except UnicodeDecodeError as exc:
         raise JudgmentFormatError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
-    if parsed.problems and not skip_bad_rows:
-        raise JudgmentValidationError(parsed.problems)
     judgments = parsed.judgments
     if rater is not None:
         judgments = [j.__class__(j.query, j.doc_id, j.grade, rater, j.features) for j in judgments]

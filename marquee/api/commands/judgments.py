@@ -1,0 +1,139 @@
+"""``marquee judgments import|export|list|stats``: manage judgement lists in ``settings.db_path``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from marquee.relevance.judgments import (
+    FORMATS,
+    JudgmentFormatError,
+    JudgmentStore,
+    JudgmentStoreError,
+    JudgmentValidationError,
+    export_file,
+    import_file,
+)
+from marquee.settings import Settings
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("judgments", help="import, export and inspect judgement lists")
+    actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
+
+    imp = actions.add_parser("import", help="load a judgement file into a list (one transaction)")
+    imp.add_argument("file", type=Path)
+    imp.add_argument("--format", choices=sorted(FORMATS), required=True)
+    imp.add_argument("--list", dest="list_name", required=True, help="list to add to (created if absent)")
+    imp.add_argument("--description", default=None)
+    imp.add_argument("--scale", default="0,3",
+                     help="MIN,MAX grade of a new list (default 0,3; write --scale=-2,4 for a negative MIN)")
+    imp.add_argument("--skip-bad-rows", action="store_true", help="store the good rows, report the bad ones")
+    imp.add_argument("--known-ids", type=Path, default=None,
+                     help="file with one known doc id per line; judgements for others are kept apart")
+    imp.add_argument("--rater", default=None)
+    imp.add_argument("--json", action="store_true")
+    imp.set_defaults(handler=run_import)
+
+    exp = actions.add_parser("export", help="write a list in one of the formats")
+    exp.add_argument("--list", dest="list_name", required=True)
+    exp.add_argument("--format", choices=sorted(FORMATS), required=True)
+    exp.add_argument("--out", type=Path, required=True)
+    exp.set_defaults(handler=run_export)
+
+    lst = actions.add_parser("list", help="list the judgement lists")
+    lst.add_argument("--json", action="store_true")
+    lst.set_defaults(handler=run_list)
+
+    st = actions.add_parser("stats", help="counts, grade histogram and provenance of a list")
+    st.add_argument("--list", dest="list_name", required=True)
+    st.add_argument("--json", action="store_true")
+    st.set_defaults(handler=run_stats)
+
+
+def _fail(message: str, code: int = 2) -> int:
+    print(f"marquee: {message}", file=sys.stderr)
+    return code
+
+
+def _scale(text: str) -> tuple[float, float]:
+    try:
+        low, high = (float(part) for part in text.split(","))
+    except ValueError:
+        raise ValueError(f"--scale must be MIN,MAX (e.g. 0,3), got {text!r}") from None
+    return low, high
+
+
+def run_import(args: argparse.Namespace, settings: Settings) -> int:
+    try:
+        scale = _scale(args.scale)
+        known = None
+        if args.known_ids is not None:
+            with open(args.known_ids, encoding="utf-8") as fh:
+                known = {line.strip() for line in fh if line.strip()}
+        with JudgmentStore(settings.db_path) as store:
+            report = import_file(store, args.file, args.format, args.list_name, skip_bad_rows=args.skip_bad_rows,
+                                 known_doc_ids=known, description=args.description, scale=scale, rater=args.rater)
+    except JudgmentValidationError as exc:
+        for problem in exc.problems:
+            print(f"{args.file}: {problem}", file=sys.stderr)
+        return _fail(f"{len(exc.problems)} bad rows; nothing imported (use --skip-bad-rows to store the rest)", 1)
+    except (JudgmentFormatError, JudgmentStoreError, ValueError, OSError) as exc:
+        return _fail(str(exc))
+    if args.json:
+        print(json.dumps(report.to_dict()))
+        return 0
+    w = report.write
+    for problem in w.rejected:
+        print(f"{args.file}: skipped {problem}", file=sys.stderr)
+    print(f"{args.list_name}: {w.inserted} new, {w.replaced} replaced, {w.duplicates} duplicates (last kept), "
+          f"{w.unknown} for unknown documents (kept apart), {len(w.rejected)} skipped")
+    return 0
+
+
+def run_export(args: argparse.Namespace, settings: Settings) -> int:
+    try:
+        with JudgmentStore(settings.db_path) as store:
+            count = export_file(store, args.list_name, args.format, args.out)
+    except (JudgmentFormatError, JudgmentStoreError, ValueError, OSError) as exc:
+        return _fail(str(exc))
+    print(f"wrote {count} judgements to {args.out}")
+    return 0
+
+
+def run_list(args: argparse.Namespace, settings: Settings) -> int:
+    try:
+        with JudgmentStore(settings.db_path) as store:
+            rows = [{"name": lst.name, "description": lst.description, "scale": list(lst.scale),
+                     "judgments": store.stats(lst.name).judgments, "created_at": lst.created_at}
+                    for lst in store.lists()]
+    except JudgmentStoreError as exc:
+        return _fail(str(exc))
+    if args.json:
+        print(json.dumps(rows))
+    elif not rows:
+        print("no judgement lists")
+    else:
+        for row in rows:
+            print(f"{row['name']:<30}{row['judgments']:>8}  {row['description']}")
+    return 0
+
+
+def run_stats(args: argparse.Namespace, settings: Settings) -> int:
+    try:
+        with JudgmentStore(settings.db_path) as store:
+            stats = store.stats(args.list_name).to_dict()
+            stats["provenance"] = store.provenance(args.list_name)
+    except JudgmentStoreError as exc:
+        return _fail(str(exc))
+    if args.json:
+        print(json.dumps(stats))
+    else:
+        for key, value in stats.items():
+            if key != "provenance":
+                print(f"{key}: {value}")
+        for p in stats["provenance"]:
+            print(f"source: {p['source']} {p['detail']} at {p['created_at']}")
+    return 0
