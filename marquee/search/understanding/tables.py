@@ -84,6 +84,8 @@ def _close_tokens(name_token: str, typed: str) -> bool:
 
 
 def _by_count(names: list[str], counts: Mapping[str, int]) -> tuple[str, ...]:
+    if len(names) == 1:
+        return (names[0],)
     return tuple(sorted(names, key=lambda n: (-counts.get(n, 0), n)))
 
 
@@ -161,7 +163,7 @@ class LookupTables:
                 continue
             ordered = _by_count(names, people)
             self.phrases[key] = Entry("people.raw", ordered, "exact", "catalog person", RANK_PERSON)
-            if max(people[n] for n in names) < MIN_FUZZY_CREDITS:
+            if people[ordered[0]] < MIN_FUZZY_CREDITS:  # the best-credited spelling
                 continue
             index = len(self._person_keys)
             self._person_keys.append((" ".join(key), key, ordered))
