@@ -21,6 +21,7 @@ from marquee.search.backends.base import (
     IndexNotFound,
     IndexStats,
     LexicalQuery,
+    SearchBackend,
     SearchResult,
 )
 from marquee.search.backends.opensearch import OpenSearchBackend
@@ -262,6 +263,21 @@ def test_scan_pages_through_a_scroll_and_clears_it():
         "_source": {"includes": ["id", "content_hash"]},
         "sort": "_doc",
     }
+
+
+def test_is_a_search_backend():
+    backend, _ = backend_for(Script())
+    assert isinstance(backend, SearchBackend)
+    assert backend.name == "opensearch"
+
+
+def test_empty_inputs_send_nothing():
+    script = Script()
+    backend, _ = backend_for(script)
+    assert backend.bulk_upsert("c", []) == BulkResult(0, [])
+    assert backend.get_documents("c", []) == {}
+    assert backend.facet_counts("c", []) == {}
+    assert script.requests == []
 
 
 def test_from_settings_needs_a_url():
