@@ -177,7 +177,13 @@ class LookupTables:
         return self._single_people.get(token, ())
 
     def person_hits(self, token: str) -> frozenset[int]:
-        """Multi-word names holding ``token`` or a token one edit from it (callers cache this per query)."""
+        """Multi-word names holding ``token`` or a token one edit from it (callers cache this per query).
+
+        A short token only matches itself: :func:`_close_tokens` would reject its neighbours anyway, and
+        the neighbours of "to" or "li" hold thousands of names.
+        """
+        if len(token) <= EXACT_TOKEN_LETTERS:
+            return frozenset(self._people_with_token.get(token, ()))
         hits: set[int] = set()
         for near in self._near_tokens.near(token):
             hits.update(self._people_with_token[near])
