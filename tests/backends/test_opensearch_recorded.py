@@ -286,3 +286,12 @@ def test_from_settings_needs_a_url():
     backend = OpenSearchBackend.from_settings(Settings(backend="opensearch", opensearch_url="http://localhost:9200"))
     assert backend.client.transport.hosts == [{"host": "localhost", "port": 9200}]
     backend.close()
+
+
+def test_bucket_keys_become_the_strings_users_filter_on():
+    from marquee.search.backends.opensearch_responses import bucket_key
+
+    assert bucket_key({"key": 2000, "doc_count": 1}) == "2000"
+    assert bucket_key({"key": 2000.0, "doc_count": 1}) == "2000"  # numeric keys may arrive as doubles
+    assert bucket_key({"key": 7.5, "doc_count": 1}) == "7.5"
+    assert bucket_key({"key": 1451606400000, "key_as_string": "2016-01-01", "doc_count": 1}) == "2016-01-01"
