@@ -199,6 +199,15 @@ CASES = [
     Case("spanish series", "", {"countries": ["Spain"], "kind": ["TV Show"]}, None,
          ("spanish -> countries (synonym)", "series -> kind (synonym)")),
     Case("korea", "", {"countries": ["South Korea"]}, None, ("korea -> countries (synonym)",)),
+    Case("india", "", {"countries": ["India"]}, None, ("india -> countries (exact)",)),
+    Case("movies from india", "", {"countries": ["India"], "kind": ["Movie"]}, None,
+         ("movies -> kind (synonym)", "india -> countries (exact)"), ("from",)),
+    Case("korean zombie thriller", "zombie", {"countries": ["South Korea"], "genres": ["Thrillers", "TV Thrillers"]},
+         None, ("korean -> countries (synonym)", "thriller -> genres (synonym)")),
+    unchanged("korean zombies"),  # a country among unrecognised words is more often a title's setting...
+    unchanged("made in china"),
+    unchanged("french toast"),
+    unchanged("that '70s show"),
     Case("thriler movies", "", {"genres": ["Thrillers"], "kind": ["Movie"]}, None,
          ("thriler -> genres (fuzzy 1)", "movies -> kind (synonym)")),
 ]  # fmt: skip

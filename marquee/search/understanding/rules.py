@@ -9,7 +9,6 @@ from typing import NamedTuple
 from marquee.search.understanding.lexicon import CONNECTORS, JOINING_CONNECTORS, MOVIE
 from marquee.search.understanding.tables import Entry
 from marquee.search.understanding.temporal import Interval, TimeMatch
-from marquee.search.understanding.vocabulary import YEAR_FIELD
 
 
 class Pick(NamedTuple):
@@ -32,57 +31,61 @@ def _is_genre_word(pick: Pick) -> bool:
     return pick.field == "genres" and pick.entry is not None and pick.entry.how == "synonym"
 
 
+def _is_weak(pick: Pick) -> bool:
+    family = pick.entry.family if pick.entry is not None else None
+    return _is_genre_word(pick) and family is not None and family.weak
+
+
 def _is_anchor(pick: Pick) -> bool:
-    """Recognised on its own: people, countries, ratings, exact catalog genres, times with an operator."""
+    """Recognised on its own, even among unrecognised words: people, ratings, exact catalog genres
+    ("comedies", "horror movies") and times introduced by an operator ("from the 90s", "after 2010")."""
     if pick.how == "fuzzy" and pick.field != "people.raw":
         return False
     if pick.time is not None:
         return pick.time.operator
-    return pick.field != "kind" and not _is_genre_word(pick)
+    return pick.field in ("people.raw", "rating") or (pick.field == "genres" and not _is_genre_word(pick))
+
+
+def _is_soft(pick: Pick) -> bool:
+    """Recognised only in company: countries, generic genre words, decades, ranges and bare years."""
+    return not _is_anchor(pick) and pick.field != "kind" and not _is_weak(pick)
 
 
 def apply_context(picks: list[Pick], keys: Sequence[str]) -> list[Pick]:
-    """Words that are often part of titles count only in company (see the module docstring):
+    """Words that are often part of titles count only in company (see the module docstring).
 
-    * a kind word needs an anchor, unless it is a plural or "series" ending the query ("zombie movies");
-    * a weak genre word ("crime", "family") needs a kind; a generic genre word ("comedy", "horror") needs an
-      anchor or a kind, or no other free word ("mama drama" and "the comedy lineup" stay text);
-    * a time without an operator needs another entity, or, for decades and ranges, no other free word
-      ("reply 1988", "back to the 90s" and "that '70s show" stay text; "90s" alone is a decade);
-    * a typo'd genre or kind word needs some correctly spelt entity.
+    * anchors always count (see :func:`_is_anchor`);
+    * a kind word needs an anchor; a plural or "series" may instead end the query ("zombie movies") or
+      go with a soft match ("movies from india"); "show" and "tv" end real titles ("The Truman Show");
+    * a weak genre word ("crime", "family") needs a kind;
+    * a country, a generic genre word ("comedy", "horror") or a time without an operator needs an anchor,
+      a kind, a soft match of another field ("korean zombie thriller", "90s comedy"), or no other free
+      word ("korea", "90s"); a bare year always needs another field. So "Made in China", "Mama Drama",
+      "Reply 1988", "Back to the 90s" and "That '70s Show" stay text;
+    * typo'd genre and kind words need some correctly spelt entity.
     """
     n = len(keys)
     anchors = [p for p in picks if _is_anchor(p)]
+    soft = [p for p in picks if _is_soft(p)]
     kinds = [
         p
         for p in picks
         if p.field == "kind" and p.entry is not None and p.entry.kind_word is not None
-        and (anchors or (p.entry.kind_word.trailing_ok and p.end == n))
+        and (anchors or (p.entry.kind_word.trailing_ok and (p.end == n or soft)))
     ]  # fmt: skip
-    entities = anchors + kinds
+    weak = [p for p in picks if _is_weak(p)] if kinds else []
     covered = [False] * n
-    for pick in picks:
-        if pick.field != "kind" or pick in kinds:
-            for i in range(pick.start, pick.end):
-                covered[i] = True
+    for pick in anchors + kinds + soft + weak:
+        for i in range(pick.start, pick.end):
+            covered[i] = True
     alone = all(covered[i] or keys[i] in CONNECTORS for i in range(n))
-    kept = []
-    for pick in picks:
-        if pick.field == "kind":
-            keep = pick in kinds
-        elif _is_genre_word(pick):
-            keep = (
-                bool(kinds)
-                if pick.entry is not None and pick.entry.family and pick.entry.family.weak
-                else (bool(entities) or alone)
-            )
-        elif pick.time is not None and not pick.time.operator:
-            others = any(p.field != YEAR_FIELD for p in entities)
-            keep = others or (alone and not pick.time.single_year)
-        else:
-            keep = True
-        if keep:
+    kept = anchors + kinds + weak
+    for pick in soft:
+        other_fields = any(p.field != pick.field for p in soft)
+        single_year = pick.time is not None and pick.time.single_year
+        if anchors or kinds or other_fields or (alone and not single_year):
             kept.append(pick)
+    kept.sort(key=lambda p: p.start)
     if all(p.how == "fuzzy" and p.field != "people.raw" for p in kept):
         return []
     return kept
