@@ -88,8 +88,9 @@ GENRE_FAMILIES: tuple[GenreFamily, ...] = (
 class KindWord(NamedTuple):
     kind: str
     trailing_ok: bool
-    """True: the word may stand alone at the end of a query ("zombie movies"). False: it needs another
-    recognised entity, because it ends real titles of the other kind ("The Truman Show", "Joke Show")."""
+    """True: besides an anchor, the word may end the query ("zombie movies") or go with a country, genre
+    word or time ("movies from india"). False: it needs an anchor (a person, rating, exact genre...), because
+    it ends real titles of the other kind ("The Truman Show", "Michelle Wolf: Joke Show")."""
 
 
 KIND_WORDS = MappingProxyType(
