@@ -102,6 +102,8 @@ def score(qrels: dict[str, dict[str, int]], run: Run, metrics: Sequence[str] = M
     filled = {qid: (run.get(qid) or {"__none__": 0.0}) for qid in qrels}
     ranx_run = RanxRun(filled)
     means = evaluate(Qrels(qrels), ranx_run, list(metrics))
+    if not isinstance(means, dict):  # ranx returns a bare float for a single metric
+        means = {metrics[0]: means}
     per_query = {m: dict(ranx_run.scores[m]) for m in metrics}
     return {m: round(float(v), 4) for m, v in means.items()}, per_query
 

@@ -5,6 +5,7 @@ Owns no HTTP and no settings: the API builds it with its collaborators and calls
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 import uuid
@@ -18,6 +19,8 @@ from marquee.search.fusion import FusedHit
 from marquee.search.highlight import highlight_full, query_terms, snippet
 from marquee.search.request import SearchError, SearchRequest
 from marquee.search.retrieval import Candidates, Retriever
+from marquee.search.understander import CatalogUnderstander
+from marquee.search.understanding import relax
 
 FACET_FIELDS = ("genres", "kind", "decade", "countries", "rating")
 RESULT_FIELDS = (
@@ -41,6 +44,7 @@ SORT_KEYS: dict[str, tuple[str, bool]] = {
     "date_added": ("date_added", True),
 }
 
+SOFT_BROWSE_DEPTH = 300
 SORTS_FOR_BROWSE = {
     "year": ("year", "desc"),
     "-year": ("year", "asc"),
@@ -109,7 +113,7 @@ class SearchResponse:
 class ServiceConfig:
     alias: str = "catalog"
     browse_sort: tuple[str, str] = ("date_added", "desc")
-    boost_weight: float = 0.15
+    boost_weight: float = 0.5
     facet_size: int = 15
 
 
@@ -134,8 +138,8 @@ class SearchService:
         self.backend = backend
         self.retriever = retriever
         self.config = config or ServiceConfig()
-        self.understander = understander
-        self.relaxer = relaxer
+        self.understander = understander if understander is not None else CatalogUnderstander(backend)
+        self.relaxer = relaxer if relaxer is not None else relax
         self.rerankers = dict(rerankers or {})
         self._analyze = analyzer("english_text")
         self._lock = threading.Lock()
@@ -144,6 +148,9 @@ class SearchService:
     def warm_up(self) -> None:
         self.retriever.queries.embedder.warm_up()
         self.retriever.queries.encode("warm up")
+        index = self.backend.get_alias(self.config.alias)
+        if index is not None and isinstance(self.understander, CatalogUnderstander):
+            self.understander.vocabulary(index)
 
     def served_index(self) -> str:
         index = self.backend.get_alias(self.config.alias)
@@ -164,29 +171,30 @@ class SearchService:
         started = time.perf_counter()
         index = self.served_index()
         understood, parsed = self._understand(request, index)
-        filters = request.filters.merged(understood.filters) if understood.filters else request.filters
-        text = understood.text
-        if not text.strip() and not understood.filters and not understood.boosts:
-            text = request.q  # nothing recognised and nothing left: search what the user typed
-        if not text.strip():
-            response_hits, total, facets = self._browse(request, filters, index)
-            candidates = None
-        else:
-            candidates = self.retriever.retrieve(index, request.pipeline, text, filters, request.depth, request.fusion)
-            if not candidates.fused and understood.filters and parsed is not None and self.relaxer is not None:
-                relaxed = self.relaxer(parsed)
-                understood = _Understood(
-                    relaxed.text or request.q, relaxed.filters, tuple(relaxed.boosts), relaxed.to_dict()
-                )
-                filters = request.filters.merged(understood.filters) if understood.filters else request.filters
-                text = understood.text
-                candidates = self.retriever.retrieve(
-                    index, request.pipeline, text, filters, request.depth, request.fusion
-                )
-            response_hits, total, facets = self._rank_and_shape(request, understood, text, candidates, index)
+        hits, total, facets, filters = self._run(request, understood, index)
+        if total == 0 and understood.filters and parsed is not None:
+            # Understood filters are soft: when they exclude everything, keep them as preferences instead.
+            relaxed = self.relaxer(parsed)
+            understood = _Understood(relaxed.text, relaxed.filters, tuple(relaxed.boosts), relaxed.to_dict())
+            hits, total, facets, filters = self._run(request, understood, index)
         took = (time.perf_counter() - started) * 1000.0
         info = understood.info or {"text": understood.text, "filters": filters.to_dict(), "boosts": []}
-        return SearchResponse(uuid.uuid4().hex, took, total, response_hits, facets, info, request.pipeline, index)
+        return SearchResponse(uuid.uuid4().hex, took, total, hits, facets, info, request.pipeline, index)
+
+    def _run(
+        self, request: SearchRequest, understood: _Understood, index: str
+    ) -> tuple[list[ResultHit], int, dict[str, list[dict[str, Any]]], Filters]:
+        filters = request.filters.merged(understood.filters) if understood.filters else request.filters
+        text = understood.text
+        if not text.strip() and understood.boosts:
+            hits, total, facets = self._soft_browse(request, filters, understood.boosts, index)
+            return hits, total, facets, filters
+        if not text.strip():
+            hits, total, facets = self._browse(request, filters, index)
+            return hits, total, facets, filters
+        candidates = self.retriever.retrieve(index, request.pipeline, text, filters, request.depth, request.fusion)
+        hits, total, facets = self._rank_and_shape(request, understood, text, candidates, index)
+        return hits, total, facets, filters
 
     def _browse(
         self, request: SearchRequest, filters: Filters, index: str
@@ -202,6 +210,40 @@ class SearchService:
         hits = [self._shape(docs[h.id], 0.0, frozenset(), None) for h in page if h.id in docs]
         facets = self._facets(index, filters, None) if request.facets else {}
         return hits, result.total, facets
+
+    def _soft_browse(
+        self, request: SearchRequest, filters: Filters, boosts: Sequence[tuple[str, str, float]], index: str
+    ) -> tuple[list[ResultHit], int, dict[str, list[dict[str, Any]]]]:
+        """Relaxed filters with no free text: documents matching the most preferences first (a soft AND),
+        each group in browse order. "90s comedies with tom hanks" -> Tom Hanks comedies of any decade and
+        90s Tom Hanks films before the rest."""
+        first_seen: dict[str, int] = {}
+        specificity: list[float] = []
+        catalog_size = max(1, self.backend.stats(index).doc_count)
+        for field_name, value, _weight in boosts:
+            only = filters.merged(Filters.of({field_name: [str(value)]}))
+            found = self.backend.lexical_search(
+                index,
+                LexicalQuery(text="", fields=(), filters=only, size=SOFT_BROWSE_DEPTH, sort=self.config.browse_sort),
+            )
+            # A rare preference (one actor's 8 titles) says more than a common one (1,600 comedies): idf-weighted.
+            specificity.append(math.log(1.0 + catalog_size / max(1, found.total)))
+            for hit in found.hits:
+                first_seen.setdefault(hit.id, len(first_seen))
+        docs_all = self.backend.get_documents(index, list(first_seen))
+        bonus = {
+            doc_id: sum(
+                weight * idf
+                for (field_name, value, weight), idf in zip(boosts, specificity, strict=True)
+                if _has_value(doc, field_name, value)
+            )
+            for doc_id, doc in docs_all.items()
+        }
+        ranked = sorted(bonus, key=lambda doc_id: (-bonus[doc_id], first_seen[doc_id]))
+        page = ranked[request.offset : request.offset + request.size]
+        hits = [self._shape(docs_all[i], bonus[i], frozenset(), None) for i in page]
+        facets = self._facets(index, None, ranked) if request.facets else {}
+        return hits, len(ranked), facets
 
     def _rank_and_shape(
         self, request: SearchRequest, understood: _Understood, text: str, candidates: Candidates, index: str

@@ -201,7 +201,9 @@ class EmbeddedIndex:
         per_field = []
         for field, boost in fields:
             spec = self.schema.fields.get(field)
-            if spec is None or spec.kind not in ("text", "keyword"):
+            if spec is None:
+                continue  # as in OpenSearch, a field this index version does not map matches nothing
+            if spec.kind not in ("text", "keyword"):
                 raise BackendError(f"cannot search {field!r}: not a text field")
             tokens = self.schema.analyze(field, text)
             if not tokens:
