@@ -53,7 +53,7 @@ def test_bm25_pipeline_ranks_title_match_first_and_explains(service):
 
 
 def test_hybrid_explain_shows_both_sub_scores_and_fused_value(service):
-    response = service.search(SearchRequest(q="space", size=2, explain=True))
+    response = service.search(SearchRequest(q="space", size=2, explain=True, fusion=FusionSpec()))
     top = response.hits[0].explain
     assert top["bm25"]["rank"] is not None and top["dense"]["rank"] is not None
     # arithmetic mean of the two min-max normalised scores with weights 0.5/0.5
