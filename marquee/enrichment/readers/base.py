@@ -6,10 +6,11 @@ writes rejects to a JSONL file and carries on, so one malformed line never loses
 
 from __future__ import annotations
 
+import csv
 import gzip
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -127,3 +128,33 @@ def iter_jsonl_lines(path: Path) -> Iterator[tuple[int, str]]:
         for number, line in enumerate(fh, start=1):
             if line.strip():
                 yield number, line
+
+
+def read_csv_catalog(
+    path: Path,
+    required: Collection[str],
+    kind: str,
+    id_column: str,
+    to_document: Callable[[dict[str, str], int], Document],
+    max_chars: int,
+) -> Iterator[ReadItem]:
+    """The CSV loop every CSV reader shares: header check, ragged rows, duplicate ids, rejects with the
+    physical line where each row starts (rows may span lines inside quotes)."""
+    with open_text(path) as fh:
+        reader = csv.DictReader(fh)
+        missing = set(required) - set(reader.fieldnames or ())
+        if missing:
+            raise ValueError(f"{path}: not a {kind}, missing columns {sorted(missing)}")
+        width = len(reader.fieldnames or ())
+        guard = DuplicateGuard()
+        start = reader.line_num + 1
+        for row in reader:
+            try:
+                if None in row:
+                    raise RowError(f"row has {width + len(row[None])} columns, expected {width}")
+                doc = to_document(row, max_chars)
+                guard.check(doc.id, start)
+                yield doc
+            except RowError as exc:
+                yield Reject(start, (row.get(id_column) or "").strip() or None, str(exc))
+            start = reader.line_num + 1

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import re
 from collections.abc import Iterator
@@ -10,14 +9,12 @@ from pathlib import Path
 
 from marquee.enrichment.document import Document
 from marquee.enrichment.readers.base import (
-    DuplicateGuard,
     ReadItem,
-    Reject,
     RowError,
     check_text,
     finish,
-    open_text,
     parse_int,
+    read_csv_catalog,
     require_id,
     split_list,
 )
@@ -97,23 +94,4 @@ def _row_to_document(row: dict[str, str], max_chars: int) -> Document:
 
 
 def read_netflix(path: Path, max_chars: int = 20_000) -> Iterator[ReadItem]:
-    with open_text(path) as fh:
-        reader = csv.DictReader(fh)
-        missing = set(COLUMNS) - set(reader.fieldnames or ())
-        if missing:
-            raise ValueError(f"{path}: not a Netflix titles CSV, missing columns {sorted(missing)}")
-        guard = DuplicateGuard()
-        start = reader.line_num + 1
-        for row in reader:
-            try:
-                if None in row:
-                    raise RowError(
-                        f"row has {len(reader.fieldnames or ()) + len(row[None])} columns, "
-                        f"expected {len(reader.fieldnames or ())}"
-                    )
-                doc = _row_to_document(row, max_chars)
-                guard.check(doc.id, start)
-                yield doc
-            except RowError as exc:
-                yield Reject(start, (row.get("show_id") or "").strip() or None, str(exc))
-            start = reader.line_num + 1
+    return read_csv_catalog(path, COLUMNS, "Netflix titles CSV", "show_id", _row_to_document, max_chars)
