@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.parametrize(("source", "fmt", "count", "probe", "expected"), [
-    (lambda: ROOT / "data" / "netflix_titles.csv.gz", "netflix", 8807, "great british baking show", "s9"),
+    (lambda: ROOT / "data" / "netflix_titles.csv.gz", "netflix", 8807, "dick johnson is dead", "s1"),
     (lambda: shared_data_dir("tmdb_5000_movies") / "tmdb_5000_movies.csv.gz", "tmdb", 4803, "avatar pandora", "19995"),
     (lambda: shared_data_dir("scifact"), "beir", 5183, "diffusion tensor white matter newborn", "4983"),
 ])
