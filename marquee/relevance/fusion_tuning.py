@@ -86,3 +86,8 @@ def per_type_search(
 
 def describe(spec: FusionSpec) -> dict[str, Any]:
     return dict(spec.__dict__)
+
+
+def query_length_type(text: str) -> str:
+    """Short keyword-style queries (entity-like: names, titles) fuse differently from descriptive ones."""
+    return "short" if len(text.split()) <= 4 else "descriptive"

@@ -6,6 +6,7 @@ COMMAND_MODULES = (
     "marquee.api.commands.evaluate",
     "marquee.api.commands.judgments",
     "marquee.api.commands.experiments",
+    "marquee.api.commands.ltr",
     "marquee.api.commands.bench",
     "marquee.api.commands.serve",
 )

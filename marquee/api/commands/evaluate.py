@@ -35,6 +35,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.set_defaults(handler=run_evaluate)
 
+    tune = subparsers.add_parser("tune-fusion", help="grid-search fusion settings on one split, report another")
+    tune.add_argument("--dataset", type=Path, required=True)
+    tune.add_argument("--train-split", default="train")
+    tune.add_argument("--test-split", default="test")
+    tune.add_argument("--metric", default="ndcg@10")
+    tune.add_argument("--top", type=int, default=5, help="how many of the best settings to report")
+    tune.add_argument(
+        "--per-query-type",
+        action="store_true",
+        help="also pick one setting per query type (short keyword query vs descriptive query)",
+    )
+    tune.set_defaults(handler=run_tune_fusion)
+
 
 def fusion_from_args(args: argparse.Namespace, default: FusionSpec) -> FusionSpec:
     values = {}
@@ -85,3 +98,65 @@ def run_evaluate(args: argparse.Namespace, settings: Settings) -> int:
     else:
         print("  ".join(f"{k}={v}" for k, v in summary.items()))
     return 0
+
+
+def run_tune_fusion(args: argparse.Namespace, settings: Settings) -> int:
+    from marquee.relevance.fusion_tuning import (
+        collect_lists,
+        describe,
+        evaluate_spec,
+        grid_search,
+        per_type_search,
+        query_length_type,
+    )
+
+    dataset = BeirDataset(args.dataset)
+    embedder = make_embedder(settings)
+    try:
+        index = open_evaluation_index(dataset, embedder, settings.home / "eval")
+        retriever = retriever_for(index.backend, embedder)
+        queries = dataset.queries()
+        splits = {}
+        for split in (args.train_split, args.test_split):
+            qrels = dataset.qrels(split)
+            splits[split] = (
+                qrels,
+                collect_lists(retriever, index.alias, {q: queries[q] for q in qrels if q in queries}),
+            )
+    except (DatasetError, ValueError) as exc:
+        print(f"marquee: {exc}", file=sys.stderr)
+        return 2
+    (train_qrels, train_lists), (test_qrels, test_lists) = splits[args.train_split], splits[args.test_split]
+    trials = grid_search(train_lists, train_qrels, args.metric)
+    report = {
+        "metric": args.metric,
+        "train_split": args.train_split,
+        "test_split": args.test_split,
+        "trials": len(trials),
+        "best": [
+            {
+                "fusion": describe(t.spec),
+                "train": round(t.metric, 4),
+                "test": round(evaluate_spec(test_lists, test_qrels, t.spec, args.metric), 4),
+            }
+            for t in trials[: args.top]
+        ],
+    }
+    if args.per_query_type:
+        kinds = {qid: query_length_type(queries[qid]) for qid in {**train_lists, **test_lists}}
+        best = per_type_search(train_lists, train_qrels, kinds.__getitem__, args.metric)
+        routed = {qid: best[kinds[qid]].spec if kinds[qid] in best else trials[0].spec for qid in test_lists}
+        report["per_query_type"] = {
+            "train": {label: {"fusion": describe(t.spec), "train": round(t.metric, 4)} for label, t in best.items()},
+            "test": round(evaluate_routed(test_lists, test_qrels, routed, args.metric), 4),
+        }
+    print(json.dumps(report))
+    return 0
+
+
+def evaluate_routed(lists, qrels, routed, metric: str) -> float:
+    from marquee.relevance.evaluation import score
+    from marquee.search.fusion import fuse
+
+    run = {qid: {h.id: h.score for h in fuse(pair, routed[qid])[:100]} for qid, pair in lists.items()}
+    return score(dict(qrels), run, [metric])[0][metric]
