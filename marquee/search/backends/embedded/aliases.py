@@ -20,12 +20,24 @@ class AliasFile:
     def __init__(self, root: Path) -> None:
         self.path = root / ALIASES_FILE
         self._lock_path = root / f".{ALIASES_FILE}.lock"
+        self._cached: tuple[tuple[int, int, int], dict[str, str]] | None = None
 
     def read(self) -> dict[str, str]:
+        """Re-read only when the file changed (a flip replaces the inode): one ``stat`` per query, not a parse."""
         try:
-            return json.loads(self.path.read_text(encoding="utf-8"))
+            stat = self.path.stat()
         except FileNotFoundError:
             return {}
+        key = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+        cached = self._cached
+        if cached is not None and cached[0] == key:
+            return dict(cached[1])
+        try:
+            aliases = json.loads(self.path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return {}
+        self._cached = (key, aliases)
+        return dict(aliases)
 
     def get(self, alias: str) -> str | None:
         return self.read().get(alias)
