@@ -40,8 +40,7 @@ def homes(tmp_path_factory):
         homes[backend] = load_settings(env=env)
     yield homes
     backend = make_backend(homes["opensearch"])
-    for index in backend.list_indices(f"{alias}-v"):
-        backend.client.indices.delete(index=backend._name(index) if hasattr(backend, "_name") else index)
+    backend.client.indices.delete(index=f"{alias}-v*")  # the alias goes with its indices
 
 
 def service(settings, mode="client"):
