@@ -16,8 +16,10 @@ def create_app(settings: Settings | None = None, services: MarqueeServices | Non
     app.json.sort_keys = False
     (services or MarqueeServices(settings)).init_app(app)
     register_error_handlers(app)
-    from marquee.api.blueprints import health, search
+    from marquee.api.blueprints import events, health, search, suggest
+    from marquee.api.metrics import init_metrics
 
-    app.register_blueprint(health.bp)
-    app.register_blueprint(search.bp)
+    for blueprint in (health.bp, search.bp, suggest.bp, events.bp):
+        app.register_blueprint(blueprint)
+    init_metrics(app)
     return app

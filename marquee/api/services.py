@@ -9,8 +9,9 @@ from typing import Any
 from flask import Flask
 
 from marquee.api.wiring import make_backend, make_embedder
-from marquee.search.retrieval import Retriever
+from marquee.search.retrieval import RetrievalConfig, Retriever
 from marquee.search.service import SearchService, ServiceConfig
+from marquee.search.suggest import Suggester
 from marquee.settings import Settings
 
 
@@ -21,8 +22,9 @@ class MarqueeServices:
         self.settings = settings
         self.backend = make_backend(settings)
         self.embedder = make_embedder(settings)
-        self.retriever = Retriever(self.backend, self.embedder)
+        self.retriever = Retriever(self.backend, self.embedder, RetrievalConfig(hybrid_mode=settings.opensearch_hybrid))
         self.search = SearchService(self.backend, self.retriever, ServiceConfig(alias=settings.alias))
+        self.suggester = Suggester(self.backend)
         self.model_load_seconds: float | None = None
         self._warm_lock = threading.Lock()
 
@@ -35,6 +37,9 @@ class MarqueeServices:
                 return
             started = time.perf_counter()
             self.search.warm_up()
+            index = self.backend.get_alias(self.settings.alias)
+            if index is not None:
+                self.suggester.index_for(index)
             self.model_load_seconds = time.perf_counter() - started
 
     @property

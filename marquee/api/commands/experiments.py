@@ -41,8 +41,17 @@ def run_compare(args: argparse.Namespace, settings: Settings) -> int:
             qrels = load_qrels(args.qrels)
         run_a, run_b = load_run(args.run_a), load_run(args.run_b)
         metrics = [m.strip() for m in args.metrics.split(",") if m.strip()]
-        comparison = compare_runs(qrels, run_a, run_b, metrics=metrics, permutations=args.permutations,
-                                  seed=args.seed, top_n=args.top, name_a=args.run_a.name, name_b=args.run_b.name)
+        comparison = compare_runs(
+            qrels,
+            run_a,
+            run_b,
+            metrics=metrics,
+            permutations=args.permutations,
+            seed=args.seed,
+            top_n=args.top,
+            name_a=args.run_a.name,
+            name_b=args.run_b.name,
+        )
     except (RunFileError, JudgmentStoreError, OSError) as exc:
         print(f"marquee: {exc}", file=sys.stderr)
         return 2

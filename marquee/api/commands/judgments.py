@@ -28,11 +28,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     imp.add_argument("--format", choices=sorted(FORMATS), required=True)
     imp.add_argument("--list", dest="list_name", required=True, help="list to add to (created if absent)")
     imp.add_argument("--description", default=None)
-    imp.add_argument("--scale", default="0,3",
-                     help="MIN,MAX grade of a new list (default 0,3; write --scale=-2,4 for a negative MIN)")
+    imp.add_argument(
+        "--scale",
+        default="0,3",
+        help="MIN,MAX grade of a new list (default 0,3; write --scale=-2,4 for a negative MIN)",
+    )
     imp.add_argument("--skip-bad-rows", action="store_true", help="store the good rows, report the bad ones")
-    imp.add_argument("--known-ids", type=Path, default=None,
-                     help="file with one known doc id per line; judgements for others are kept apart")
+    imp.add_argument(
+        "--known-ids",
+        type=Path,
+        default=None,
+        help="file with one known doc id per line; judgements for others are kept apart",
+    )
     imp.add_argument("--rater", default=None)
     imp.add_argument("--json", action="store_true")
     imp.set_defaults(handler=run_import)
@@ -74,8 +81,17 @@ def run_import(args: argparse.Namespace, settings: Settings) -> int:
             with open(args.known_ids, encoding="utf-8") as fh:
                 known = {line.strip() for line in fh if line.strip()}
         with JudgmentStore(settings.db_path) as store:
-            report = import_file(store, args.file, args.format, args.list_name, skip_bad_rows=args.skip_bad_rows,
-                                 known_doc_ids=known, description=args.description, scale=scale, rater=args.rater)
+            report = import_file(
+                store,
+                args.file,
+                args.format,
+                args.list_name,
+                skip_bad_rows=args.skip_bad_rows,
+                known_doc_ids=known,
+                description=args.description,
+                scale=scale,
+                rater=args.rater,
+            )
     except JudgmentValidationError as exc:
         for problem in exc.problems:
             print(f"{args.file}: {problem}", file=sys.stderr)
@@ -88,8 +104,10 @@ def run_import(args: argparse.Namespace, settings: Settings) -> int:
     w = report.write
     for problem in w.rejected:
         print(f"{args.file}: skipped {problem}", file=sys.stderr)
-    print(f"{args.list_name}: {w.inserted} new, {w.replaced} replaced, {w.duplicates} duplicates (last kept), "
-          f"{w.unknown} for unknown documents (kept apart), {len(w.rejected)} skipped")
+    print(
+        f"{args.list_name}: {w.inserted} new, {w.replaced} replaced, {w.duplicates} duplicates (last kept), "
+        f"{w.unknown} for unknown documents (kept apart), {len(w.rejected)} skipped"
+    )
     return 0
 
 
@@ -106,9 +124,16 @@ def run_export(args: argparse.Namespace, settings: Settings) -> int:
 def run_list(args: argparse.Namespace, settings: Settings) -> int:
     try:
         with JudgmentStore(settings.db_path) as store:
-            rows = [{"name": lst.name, "description": lst.description, "scale": list(lst.scale),
-                     "judgments": store.stats(lst.name).judgments, "created_at": lst.created_at}
-                    for lst in store.lists()]
+            rows = [
+                {
+                    "name": lst.name,
+                    "description": lst.description,
+                    "scale": list(lst.scale),
+                    "judgments": store.stats(lst.name).judgments,
+                    "created_at": lst.created_at,
+                }
+                for lst in store.lists()
+            ]
     except JudgmentStoreError as exc:
         return _fail(str(exc))
     if args.json:

@@ -1,0 +1,50 @@
+"""Prometheus metrics per app (its own registry: no module-level state), exposed at ``GET /metrics``."""
+
+from __future__ import annotations
+
+import time
+
+from flask import Flask, Response, g, request
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+from marquee.api.services import services
+
+
+def init_metrics(app: Flask) -> None:
+    registry = CollectorRegistry()
+    requests = Counter(
+        "marquee_requests", "HTTP requests", ["route", "method", "status", "pipeline"], registry=registry
+    )
+    latency = Histogram(
+        "marquee_request_seconds",
+        "request latency",
+        ["route", "pipeline"],
+        registry=registry,
+        buckets=(0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0),
+    )
+    docs = Gauge("marquee_index_documents", "documents in the served index", registry=registry)
+    model_load = Gauge("marquee_model_load_seconds", "time to load the models in this worker", registry=registry)
+
+    @app.before_request
+    def _start() -> None:
+        g.started = time.perf_counter()
+
+    @app.after_request
+    def _observe(response: Response) -> Response:
+        route = request.url_rule.rule if request.url_rule else "unmatched"
+        pipeline = request.args.get("pipeline", "hybrid") if route == "/search" else ""
+        requests.labels(route, request.method, str(response.status_code), pipeline).inc()
+        if hasattr(g, "started"):
+            latency.labels(route, pipeline).observe(time.perf_counter() - g.started)
+        return response
+
+    @app.get("/metrics")
+    def metrics() -> Response:
+        svc = services(app)
+        index = svc.backend.get_alias(svc.settings.alias)
+        if index is not None:
+            docs.set(svc.backend.stats(index).doc_count)
+        if svc.model_load_seconds is not None:
+            model_load.set(svc.model_load_seconds)
+        return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)

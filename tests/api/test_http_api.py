@@ -1,0 +1,95 @@
+"""The HTTP API over the real catalog: response shapes, JSON errors with 4xx codes, events, suggest, metrics."""
+
+from __future__ import annotations
+
+import pytest
+
+
+def test_search_response_shape(client):
+    body = client.get("/search?q=space%20cowboys&size=3&explain=true").get_json()
+    assert set(body) >= {"query_id", "took_ms", "total", "hits", "facets", "understood"}
+    top = body["hits"][0]
+    assert (top["id"], top["title"]) == ("s351", "Space Cowboys")
+    assert set(top) >= {"id", "title", "score", "highlights", "fields", "explain"}
+    assert top["highlights"]["title"] == "<mark>Space</mark> <mark>Cowboys</mark>"
+    assert set(body["facets"]) == {"genres", "kind", "decade", "countries", "rating"}
+
+
+def test_filters_from_the_query_string(client):
+    body = client.get("/search?q=&kind=TV%20Show&country=South%20Korea&size=50").get_json()
+    assert body["total"] == len(body["hits"]) or body["total"] > 50
+    assert all(h["fields"]["kind"] == "TV Show" and "South Korea" in h["fields"]["countries"] for h in body["hits"])
+
+
+@pytest.mark.parametrize(("url", "status", "code"), [
+    ("/search?q=x&size=500", 400, "invalid_size"),
+    ("/search?q=x&size=ten", 400, "invalid_size"),
+    ("/search?q=x&from=-1", 400, "invalid_from"),
+    ("/search?q=" + "a" * 10_240, 400, "query_too_long"),
+    ("/search?q=x&colour=red", 400, "unknown_parameter"),
+    ("/search?q=x&pipeline=magic", 400, "invalid_pipeline"),
+    ("/search?q=x&explain=maybe", 400, "invalid_explain"),
+    ("/search?q=x&year_from=2020&year_to=2010", 400, "invalid_range"),
+    ("/search?q=x&rerank=ltr", 409, "reranker_unavailable"),
+    ("/documents/nope", 404, "not_found"),
+    ("/documents/nope/similar", 404, "not_found"),
+    ("/nowhere", 404, "not_found"),
+    ("/suggest?q=" + "a" * 200, 400, "query_too_long"),
+])
+def test_client_errors_are_json_4xx(client, url, status, code):
+    response = client.get(url)
+    assert response.status_code == status
+    assert response.get_json()["error"]["code"] == code
+    assert response.get_json()["error"]["message"]
+
+
+@pytest.mark.parametrize("q", ['title:(', '"unbalanced', "space*", "\\", "AND OR", "%00", "<script>"])
+def test_query_syntax_never_fails(client, q):
+    assert client.get("/search", query_string={"q": q}).status_code in (200, 400)
+
+
+def test_document_and_similar(client):
+    doc = client.get("/documents/s351").get_json()
+    assert doc["title"] == "Space Cowboys" and "embedding" not in doc
+    similar = client.get("/documents/s351/similar?size=5").get_json()
+    assert len(similar["hits"]) == 5 and "s351" not in [h["id"] for h in similar["hits"]]
+
+
+def test_suggest_titles_and_people(client):
+    body = client.get("/suggest?q=tom%20han").get_json()
+    assert {"text": "Tom Hanks", "kind": "person", "id": None} in body["suggestions"]
+    titles = client.get("/suggest?q=space%20cow").get_json()["suggestions"]
+    assert titles[0] == {"text": "Space Cowboys", "kind": "title", "id": "s351"}
+
+
+def event(query_id="q-1", **extra):
+    return {"query_id": query_id, "query": "space cowboys", "timestamp": "2026-11-22T10:00:00Z",
+            "impressions": [{"doc_id": "s351", "position": 1}, {"doc_id": "s72", "position": 2}],
+            "clicks": [{"doc_id": "s351", "position": 1, "dwell_ms": 5000}], **extra}
+
+
+def test_events_are_stored_and_validated(client):
+    stored = client.post("/events", json=event())
+    assert stored.status_code == 202
+    assert stored.get_json() == {"query_id": "q-1", "new_query": True, "impressions_added": 2, "clicks_added": 1}
+    bad_click = event("q-2", clicks=[{"doc_id": "s999", "position": 1}])
+    response = client.post("/events", json=bad_click)
+    assert response.status_code == 400 and response.get_json()["error"]["code"] == "invalid_event"
+    assert client.post("/events", data="not json", content_type="application/json").status_code == 400
+    assert client.post("/events", json=[1, 2]).get_json()["error"]["code"] == "invalid_json"
+    huge = client.post("/events", data="x" * (300 * 1024), content_type="application/json")
+    assert huge.status_code == 413
+
+
+def test_metrics_count_requests_per_route_and_pipeline(client):
+    client.get("/search?q=dragon&pipeline=bm25")
+    text = client.get("/metrics").get_data(as_text=True)
+    assert 'marquee_requests_total{method="GET",pipeline="bm25",route="/search",status="200"}' in text
+    assert "marquee_index_documents 8807.0" in text
+    assert "marquee_request_seconds_bucket" in text
+
+
+def test_health_and_readiness(client):
+    assert client.get("/healthz").get_json() == {"status": "ok"}
+    ready = client.get("/readyz")
+    assert ready.status_code == 200 and ready.get_json()["index"] == "catalog-v0001"
