@@ -33,6 +33,15 @@ class ParseResult:
     def problem(self, location: str, message: str, line: int | None = None) -> None:
         self.problems.append(RowProblem(location, message, line))
 
+    def add_row(self, line: int, query: str, doc_id: str, grade_text: object) -> None:
+        """One text row of a line-based format: a judgement, or a problem if the grade is not a number."""
+        try:
+            grade = parse_grade(grade_text)
+        except ValueError as exc:
+            self.problem(f"line {line}", str(exc), line)
+            return
+        self.add(Judgment(query, doc_id, grade), f"line {line}")
+
 
 def parse_grade(text: object) -> float:
     """A grade from text or a JSON number; raises ValueError with a readable message."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TextIO
 
-from marquee.relevance.judgments.formats.base import JudgmentFormatError, ParseResult, parse_grade
+from marquee.relevance.judgments.formats.base import JudgmentFormatError, ParseResult
 from marquee.relevance.judgments.models import Judgment, format_grade
 
 HEADER = ("query-id", "corpus-id", "score")
@@ -26,12 +26,7 @@ def read(fh: TextIO) -> ParseResult:
             result.problem(f"line {line_no}", f"expected 3 tab-separated fields, got {len(parts)}", line_no)
             continue
         qid, doc_id, score = (part.strip() for part in parts)
-        try:
-            grade = parse_grade(score)
-        except ValueError as exc:
-            result.problem(f"line {line_no}", str(exc), line_no)
-            continue
-        result.add(Judgment(qid, doc_id, grade), f"line {line_no}")
+        result.add_row(line_no, qid, doc_id, score)
     return result
 
 

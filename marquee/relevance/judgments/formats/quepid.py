@@ -6,7 +6,7 @@ import csv
 from collections.abc import Iterable
 from typing import TextIO
 
-from marquee.relevance.judgments.formats.base import JudgmentFormatError, ParseResult, parse_grade
+from marquee.relevance.judgments.formats.base import JudgmentFormatError, ParseResult
 from marquee.relevance.judgments.models import Judgment, format_grade
 
 HEADER = ("query", "docid", "rating")
@@ -38,12 +38,7 @@ def read(fh: TextIO) -> ParseResult:
             result.problem(f"line {line}", f"expected 3 fields (query,docid,rating), got {len(row)}", line)
             continue
         query, doc_id, rating = (cell.strip() for cell in row)
-        try:
-            grade = parse_grade(rating)
-        except ValueError as exc:
-            result.problem(f"line {line}", str(exc), line)
-            continue
-        result.add(Judgment(query, doc_id, grade), f"line {line}")
+        result.add_row(line, query, doc_id, rating)
     return result
 
 

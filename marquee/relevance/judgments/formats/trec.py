@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TextIO
 
-from marquee.relevance.judgments.formats.base import ParseResult, parse_grade, require_token
+from marquee.relevance.judgments.formats.base import ParseResult, require_token
 from marquee.relevance.judgments.models import Judgment, format_grade
 
 
@@ -19,12 +19,7 @@ def read(fh: TextIO) -> ParseResult:
             result.problem(f"line {line_no}", f"expected 4 fields (qid iter docid grade), got {len(parts)}", line_no)
             continue
         qid, _iteration, doc_id, grade_text = parts
-        try:
-            grade = parse_grade(grade_text)
-        except ValueError as exc:
-            result.problem(f"line {line_no}", str(exc), line_no)
-            continue
-        result.add(Judgment(qid, doc_id, grade), f"line {line_no}")
+        result.add_row(line_no, qid, doc_id, grade_text)
     return result
 
 
