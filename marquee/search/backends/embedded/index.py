@@ -197,15 +197,22 @@ class EmbeddedIndex:
             occurs.insert(0, (tantivy.Occur.Must, query))
         return tantivy.Query.boolean_query(occurs)
 
-    def _text_query(self, text: str, fields: Sequence[tuple[str, float]]) -> tantivy.Query | None:
+    def _text_query(
+        self, text: str, fields: Sequence[tuple[str, float]], searcher: tantivy.Searcher
+    ) -> tantivy.Query | None:
+        """Per-field disjunctions of the analysed terms. Terms absent from a field are left out: they add
+        nothing to BM25, and dropping them lets empty fields (people in a paper corpus) cost nothing."""
         per_field = []
+        tokens_by_analyzer: dict[str | None, list[str]] = {}
         for field, boost in fields:
             spec = self.schema.fields.get(field)
             if spec is None:
                 continue  # as in OpenSearch, a field this index version does not map matches nothing
             if spec.kind not in ("text", "keyword"):
                 raise BackendError(f"cannot search {field!r}: not a text field")
-            tokens = self.schema.analyze(field, text)
+            if spec.analyzer not in tokens_by_analyzer:
+                tokens_by_analyzer[spec.analyzer] = self.schema.analyze(field, text)
+            tokens = [t for t in tokens_by_analyzer[spec.analyzer] if searcher.doc_freq(field, t) > 0]
             if not tokens:
                 continue
             terms = [tantivy.Query.term_query(self.schema.schema, field, t) for t in tokens]
@@ -228,7 +235,7 @@ class EmbeddedIndex:
             result = searcher.search(tq, limit=max(query.size, 1), count=True, order_by_field=sort_field, order=order)
             ids = self._ids_of(searcher, [addr for _, addr in result.hits])
             return SearchResult([Hit(i, 0.0) for i in ids][: query.size], result.count)
-        text_query = self._text_query(query.text, query.fields)
+        text_query = self._text_query(query.text, query.fields, searcher)
         if text_query is None:
             return SearchResult([], 0)
         result = searcher.search(self._filtered(text_query, query.filters), limit=max(query.size, 1), count=True)
