@@ -93,3 +93,14 @@ def test_health_and_readiness(client):
     assert client.get("/healthz").get_json() == {"status": "ok"}
     ready = client.get("/readyz")
     assert ready.status_code == 200 and ready.get_json()["index"] == "catalog-v0001"
+
+
+def test_search_page_and_its_assets_are_served(client):
+    page = client.get("/")
+    assert page.status_code == 200 and page.content_type.startswith("text/html")
+    html = page.get_data(as_text=True)
+    assert '<label for="q"' in html and 'role="search"' in html and 'aria-live="polite"' in html
+    for asset, kind in (("/static/app.js", "javascript"), ("/static/app.css", "text/css")):
+        response = client.get(asset)
+        assert response.status_code == 200 and kind in response.content_type
+    assert client.get("/static/missing.js").get_json()["error"]["code"] == "not_found"
