@@ -1,0 +1,1 @@
+"""Learning to rank: training data from hybrid candidates, LightGBM lambdarank, OpenSearch LTR export, LETOR check."""

@@ -1,0 +1,80 @@
+"""Training data for the reranker: the hybrid top-k candidates of each query, featurised by the serving
+feature registry (:mod:`marquee.search.features`) and labelled from qrels (unjudged = 0)."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from marquee.search.backends.base import Filters
+from marquee.search.features import FEATURES, FeatureExtractor
+from marquee.search.fusion import FusionSpec
+from marquee.search.retrieval import Retriever
+
+DEFAULT_DEPTH = 100
+
+
+@dataclass(frozen=True)
+class RankingData:
+    """Rows grouped by query, in ``qids`` order; ``groups[i]`` rows belong to ``qids[i]``."""
+
+    features: np.ndarray
+    labels: np.ndarray
+    groups: np.ndarray
+    qids: tuple[str, ...]
+    doc_ids: tuple[str, ...]
+    feature_names: tuple[str, ...] = FEATURES
+
+    def fingerprint(self) -> str:
+        """sha256 of features, labels, groups and ids: which data a saved model was trained on."""
+        digest = hashlib.sha256()
+        digest.update("\x1f".join(self.feature_names).encode())
+        digest.update(np.ascontiguousarray(self.features, dtype=np.float64).tobytes())
+        digest.update(np.ascontiguousarray(self.labels, dtype=np.float64).tobytes())
+        digest.update(np.ascontiguousarray(self.groups, dtype=np.int64).tobytes())
+        digest.update("\x1f".join(self.qids).encode())
+        digest.update("\x1f".join(self.doc_ids).encode())
+        return digest.hexdigest()
+
+    def query_slices(self) -> list[slice]:
+        ends = np.cumsum(self.groups)
+        return [slice(int(e - g), int(e)) for g, e in zip(self.groups, ends, strict=True)]
+
+
+def build_ranking_data(
+    retriever: Retriever,
+    index: str,
+    queries: Mapping[str, str],
+    qrels: Mapping[str, Mapping[str, int]],
+    depth: int = DEFAULT_DEPTH,
+    fusion: FusionSpec | None = None,
+    extractor: FeatureExtractor | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> RankingData:
+    """One group per judged query with at least one candidate, in sorted query-id order (deterministic).
+
+    Negative grades are clipped to 0: lambdarank needs non-negative integer labels."""
+    extractor = extractor or FeatureExtractor(retriever.backend)
+    blocks, labels, groups, qids, doc_ids = [], [], [], [], []
+    judged = sorted(qid for qid in qrels if qid in queries)
+    for done, qid in enumerate(judged, start=1):
+        text = queries[qid]
+        candidates = retriever.retrieve(index, "hybrid", text, Filters(), depth, fusion)
+        hits = candidates.fused[:depth]
+        if hits:
+            vector = retriever.queries.encode(text)
+            blocks.append(extractor.compute(index, text, hits, vector, raw_query=text))
+            grades = qrels[qid]
+            labels.extend(max(0, int(grades.get(h.id, 0))) for h in hits)
+            groups.append(len(hits))
+            qids.append(qid)
+            doc_ids.extend(h.id for h in hits)
+        if progress is not None:
+            progress(done, len(judged))
+    features = np.vstack(blocks) if blocks else np.zeros((0, len(FEATURES)))
+    return RankingData(
+        features, np.asarray(labels, dtype=np.float64), np.asarray(groups, dtype=np.int64), tuple(qids), tuple(doc_ids)
+    )

@@ -1,0 +1,210 @@
+"""The learning-to-rank feature registry: one place that turns (query, candidates) into a feature matrix.
+
+Serving owns this module and training imports it, so a model can never be trained on features the
+service computes differently. ``FEATURES`` fixes the names and their column order; a saved model
+records that tuple and :mod:`marquee.search.rerank` refuses a model whose list differs.
+
+Every feature is computed from what exists at query time -- the fused candidate list, the backend
+(per-field BM25 restricted to the candidate ids, stored documents and vectors), the query vector and
+the analyzed query -- never from judgements.
+
+Missing values, and why they are what they are:
+
+- A candidate absent from the lexical or the dense list has score 0.0, normalised score 0.0 and rank
+  ``MISSING_RANK`` there, with ``*_in_list`` = 0.0 saying so: the tree can then split on presence
+  instead of reading 0.0 as a real (very low) score. ``MISSING_RANK`` is fixed rather than "depth + 1"
+  so a model trained at one depth means the same at another.
+- Per-field BM25 (``bm25_*``) is recomputed for every candidate, so a dense-only hit still gets its
+  true lexical score (0.0 when no query term occurs in that field).
+- ``dense_similarity`` is recomputed from the stored vector for every candidate, on the backend's
+  ``(1 + cos) / 2`` scale; without a query vector or a stored vector it is 0.0.
+- Catalog priors (``popularity``, ``year``) are 0.0 when the catalog lacks them (SciFact has neither),
+  with ``has_year`` separating "unknown" from a real year.
+- ``person_match`` / ``entity_match`` look for the document's people / entity names in the user's raw
+  query (the query understanding turns such names into filters and boosts, so the text passed on may
+  no longer hold them); both are 0.0 for a catalog without people or entities.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import OrderedDict
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from marquee.search.analysis import analyzer
+from marquee.search.backends.base import Filters, LexicalQuery, SearchBackend
+from marquee.search.fusion import FusedHit
+
+MISSING_RANK = 1000.0
+BM25_FIELDS = ("all_text", "title", "body", "people", "entities")
+
+FEATURES: tuple[str, ...] = (
+    *(f"bm25_{name}" for name in BM25_FIELDS),
+    "bm25_all_text_ratio",
+    "lexical_score",
+    "lexical_normalized",
+    "lexical_rank",
+    "lexical_in_list",
+    "dense_score",
+    "dense_normalized",
+    "dense_rank",
+    "dense_in_list",
+    "dense_similarity",
+    "dense_similarity_gap",
+    "fused_score",
+    "fused_rank",
+    "title_coverage",
+    "body_coverage",
+    "query_length",
+    "doc_length",
+    "title_length",
+    "title_exact",
+    "person_match",
+    "entity_match",
+    "popularity",
+    "year",
+    "has_year",
+)
+# (title tokens, title token set, body token set, body length): what the text features need of a document.
+_Analyzed = tuple[tuple[str, ...], frozenset[str], frozenset[str], int]
+
+FEATURE_INDEX: Mapping[str, int] = {name: i for i, name in enumerate(FEATURES)}
+
+# Expressible as OpenSearch LTR (mustache) queries: each is a match query on one field with the user's
+# text, which the plugin scores with the same BM25 the first stage uses. See marquee.relevance.ltr.export.
+OPENSEARCH_EXPRESSIBLE: tuple[str, ...] = tuple(f"bm25_{name}" for name in BM25_FIELDS)
+
+
+def _names(value: Any) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    return [str(v.get("text", "")) if isinstance(v, Mapping) else str(v) for v in value]
+
+
+def _contains(haystack: Sequence[str], needle: Sequence[str]) -> bool:
+    """Is ``needle`` a contiguous run of tokens in ``haystack``?"""
+    n = len(needle)
+    if n == 0 or n > len(haystack):
+        return False
+    return any(list(haystack[i : i + n]) == list(needle) for i in range(len(haystack) - n + 1))
+
+
+class FeatureExtractor:
+    """Computes ``FEATURES`` for one query and its candidates. Holds a small LRU of analyzed documents
+    (per instance, never module-wide): during training and under popular queries the same documents
+    come back again and again, and analysing a 250-word abstract dominates the cost."""
+
+    def __init__(
+        self,
+        backend: SearchBackend,
+        analyze: Callable[[str], list[str]] | None = None,
+        cache_size: int = 20_000,
+    ) -> None:
+        self.backend = backend
+        self.analyze = analyze or analyzer("english_text")
+        self.cache_size = cache_size
+        self._documents: OrderedDict[tuple[str, str], _Analyzed] = OrderedDict()
+
+    # -- per document ------------------------------------------------------------------------------
+    def _analyzed(self, index: str, doc: Mapping[str, Any]) -> _Analyzed:
+        key = (index, str(doc.get("id", "")))
+        found = self._documents.get(key)
+        if found is not None:
+            self._documents.move_to_end(key)
+            return found
+        title = tuple(self.analyze(str(doc.get("title") or "")))
+        body = self.analyze(str(doc.get("body") or ""))
+        value = (title, frozenset(title), frozenset(body), len(body))
+        self._documents[key] = value
+        if len(self._documents) > self.cache_size:
+            self._documents.popitem(last=False)
+        return value
+
+    def _bm25(self, index: str, text: str, field_name: str, ids: Sequence[str]) -> dict[str, float]:
+        query = LexicalQuery(text=text, fields=((field_name, 1.0),), filters=Filters.of({"id": ids}), size=len(ids))
+        return {hit.id: float(hit.score) for hit in self.backend.lexical_search(index, query).hits}
+
+    # -- the matrix --------------------------------------------------------------------------------
+    def compute(
+        self,
+        index: str,
+        text: str,
+        hits: Sequence[FusedHit],
+        query_vector: np.ndarray | None = None,
+        raw_query: str | None = None,
+    ) -> np.ndarray:
+        """``(len(hits), len(FEATURES))`` float64 rows in ``hits`` order. ``text`` is what was retrieved
+        with (the understood text); ``raw_query`` the user's words, for person/entity matches."""
+        matrix = np.zeros((len(hits), len(FEATURES)), dtype=np.float64)
+        if not hits:
+            return matrix
+        ids = [h.id for h in hits]
+        docs = self.backend.get_documents(index, ids, with_vectors=query_vector is not None)
+        query_tokens = self.analyze(text)
+        query_set = frozenset(query_tokens)
+        raw_tokens = self.analyze(raw_query) if raw_query is not None else query_tokens
+        col = FEATURE_INDEX
+
+        if query_tokens:
+            for name in BM25_FIELDS:
+                scores = self._bm25(index, text, name, ids)
+                matrix[:, col[f"bm25_{name}"]] = [scores.get(i, 0.0) for i in ids]
+        top = matrix[:, col["bm25_all_text"]].max()
+        matrix[:, col["bm25_all_text_ratio"]] = matrix[:, col["bm25_all_text"]] / top if top > 0 else 0.0
+
+        for row, hit in enumerate(hits):
+            for position, prefix in ((0, "lexical"), (1, "dense")):
+                sub = hit.sub_scores[position] if len(hit.sub_scores) > position else None
+                present = sub is not None
+                normalized = hit.normalized[position] if len(hit.normalized) > position else None
+                rank = hit.ranks[position] if len(hit.ranks) > position else None
+                matrix[row, col[f"{prefix}_score"]] = float(sub) if present else 0.0
+                matrix[row, col[f"{prefix}_normalized"]] = float(normalized) if normalized is not None else 0.0
+                matrix[row, col[f"{prefix}_rank"]] = float(rank) if rank is not None else MISSING_RANK
+                matrix[row, col[f"{prefix}_in_list"]] = 1.0 if present else 0.0
+            matrix[row, col["fused_score"]] = float(hit.score)
+            matrix[row, col["fused_rank"]] = float(row + 1)
+
+            doc = docs.get(hit.id, {})
+            title_tokens, title_set, body_set, body_length = self._analyzed(index, doc)
+            if query_set:
+                matrix[row, col["title_coverage"]] = len(query_set & title_set) / len(query_set)
+                matrix[row, col["body_coverage"]] = len(query_set & body_set) / len(query_set)
+            matrix[row, col["query_length"]] = float(len(query_tokens))
+            matrix[row, col["doc_length"]] = float(body_length)
+            matrix[row, col["title_length"]] = float(len(title_tokens))
+            matrix[row, col["title_exact"]] = 1.0 if title_tokens and list(title_tokens) == query_tokens else 0.0
+            matrix[row, col["person_match"]] = self._name_match(doc.get("people"), raw_tokens)
+            matrix[row, col["entity_match"]] = self._name_match(doc.get("entities"), raw_tokens)
+            popularity = doc.get("popularity")
+            matrix[row, col["popularity"]] = math.log1p(max(0.0, float(popularity))) if popularity else 0.0
+            year = doc.get("year")
+            matrix[row, col["year"]] = float(year) if year else 0.0
+            matrix[row, col["has_year"]] = 1.0 if year else 0.0
+            matrix[row, col["dense_similarity"]] = _similarity(query_vector, doc.get("embedding"))
+        best = matrix[:, col["dense_similarity"]].max()
+        matrix[:, col["dense_similarity_gap"]] = best - matrix[:, col["dense_similarity"]]
+        return matrix
+
+    def _name_match(self, names: Any, query_tokens: Sequence[str]) -> float:
+        for name in _names(names):
+            if _contains(query_tokens, self.analyze(name)):
+                return 1.0
+        return 0.0
+
+
+def _similarity(query_vector: np.ndarray | None, stored: Any) -> float:
+    """Cosine on the backend's kNN scale ``(1 + cos) / 2`` (the scale ``dense_score`` uses)."""
+    if query_vector is None or stored is None:
+        return 0.0
+    q = np.asarray(query_vector, dtype=np.float64)
+    d = np.asarray(stored, dtype=np.float64)
+    norm = float(np.linalg.norm(q) * np.linalg.norm(d))
+    if norm == 0.0 or q.shape != d.shape:
+        return 0.0
+    return (1.0 + float(q @ d) / norm) / 2.0
