@@ -1,0 +1,158 @@
+"""Learning-to-rank reranking of the hybrid candidates (``rerank=ltr`` in the API, ``hybrid+ltr`` in evaluate).
+
+The model is a LightGBM text file trained by ``marquee train-ltr`` with a JSON beside it
+(``model.txt`` -> ``model.json``) naming its features. A model is only usable with the exact
+feature list this code computes (:data:`marquee.search.features.FEATURES`): a reordered, added or
+removed feature would silently feed the trees the wrong columns, so loading refuses it.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from marquee.search.backends.base import Filters, SearchBackend
+from marquee.search.features import FEATURES, FeatureExtractor
+from marquee.search.fusion import FusedHit, FusionSpec
+
+DEFAULT_K = 100
+EVALUATION_DEPTH = 100
+# The hits below the reranked window keep their fused order, scored strictly below the window's lowest
+# model score so the list stays sorted by ``score``.
+TAIL_STEP = 1e-3
+
+
+class ModelMismatchError(ValueError):
+    """The model was trained on another feature list than the one this code computes."""
+
+
+class QueryEncoder(Protocol):
+    def encode(self, text: str) -> np.ndarray: ...
+
+
+@dataclass(frozen=True)
+class LtrModel:
+    booster: Any
+    path: Path
+    metadata: Mapping[str, Any]
+
+    @classmethod
+    def load(cls, path: Path) -> LtrModel:
+        import lightgbm as lgb
+
+        path = Path(path)
+        if not path.exists():
+            raise FileNotFoundError(f"no LTR model at {path}: train one with `marquee train-ltr --out {path}`")
+        meta_path = path.with_suffix(".json")
+        if not meta_path.exists():
+            raise ModelMismatchError(
+                f"{meta_path} is missing: a model without its feature list cannot be checked against this code"
+            )
+        try:
+            metadata = json.loads(meta_path.read_text())
+        except json.JSONDecodeError as exc:
+            raise ModelMismatchError(f"{meta_path} is not valid JSON ({exc})") from exc
+        check_features(metadata.get("features"), str(path))
+        try:
+            booster = lgb.Booster(model_file=str(path))
+        except lgb.basic.LightGBMError as exc:
+            raise ModelMismatchError(f"{path} is not a LightGBM model file ({exc})") from exc
+        check_features(booster.feature_name(), f"{path} (trees)")
+        return cls(booster, path, metadata)
+
+    def predict(self, features: np.ndarray) -> np.ndarray:
+        if len(features) == 0:
+            return np.zeros(0)
+        return np.asarray(self.booster.predict(features, num_threads=1), dtype=np.float64)
+
+
+def check_features(names: Any, where: str) -> None:
+    """Refuse anything but exactly ``FEATURES`` in order, saying what differs."""
+    if not isinstance(names, list | tuple) or tuple(names) != FEATURES:
+        given = list(names) if isinstance(names, list | tuple) else []
+        added = [n for n in given if n not in FEATURES]
+        missing = [n for n in FEATURES if n not in given]
+        detail = f"unknown to this code: {added}; missing from the model: {missing}"
+        if not added and not missing:
+            detail = "same names in another order"
+        raise ModelMismatchError(
+            f"LTR model {where} was trained on a different feature set ({detail}); "
+            "retrain it with `marquee train-ltr` against this version"
+        )
+
+
+class LtrReranker:
+    """Re-scores the top ``k`` fused candidates with the model; the service's ``rerankers["ltr"]``."""
+
+    def __init__(
+        self, model: LtrModel, backend: SearchBackend, encoder: QueryEncoder | None, k: int = DEFAULT_K
+    ) -> None:
+        if k < 1:
+            raise ValueError(f"k must be at least 1, got {k}")
+        self.model = model
+        self.encoder = encoder
+        self.k = k
+        self.features = FeatureExtractor(backend)
+        # The extractor's document cache is not thread-safe; the API serves requests from threads.
+        self._lock = threading.Lock()
+
+    def rerank(self, request: Any, text: str, candidates: Any, index: str) -> list[FusedHit]:
+        raw_query = getattr(request, "q", None) or text
+        return self.rerank_hits(index, text, list(candidates.fused), raw_query)
+
+    def rerank_hits(self, index: str, text: str, hits: list[FusedHit], raw_query: str | None = None) -> list[FusedHit]:
+        window, tail = hits[: self.k], hits[self.k :]
+        if not window:
+            return list(hits)
+        vector = self.encoder.encode(text) if self.encoder is not None else None
+        with self._lock:
+            matrix = self.features.compute(index, text, window, vector, raw_query=raw_query or text)
+        scores = self.model.predict(matrix)
+        order = sorted(range(len(window)), key=lambda i: (-scores[i], i))
+        ranked = [window[i]._replace(score=float(scores[i])) for i in order]
+        floor = float(scores.min()) - 1.0
+        ranked.extend(hit._replace(score=floor - TAIL_STEP * n) for n, hit in enumerate(tail))
+        return ranked
+
+
+class EvaluationReranker:
+    """What ``marquee evaluate --pipeline hybrid+ltr`` calls: hybrid candidates, then the model."""
+
+    def __init__(
+        self, model: LtrModel, fusion: FusionSpec | None = None, k: int = DEFAULT_K, depth: int = EVALUATION_DEPTH
+    ) -> None:
+        self.model = model
+        self.fusion = fusion
+        self.k = k
+        self.depth = depth
+
+    def run(self, retriever: Any, index: str, queries: Mapping[str, str]) -> dict[str, dict[str, float]]:
+        reranker = LtrReranker(self.model, retriever.backend, retriever.queries, self.k)
+        run: dict[str, dict[str, float]] = {}
+        for qid, text in queries.items():
+            candidates = retriever.retrieve(index, "hybrid", text, Filters(), self.depth, self.fusion)
+            ranked = reranker.rerank_hits(index, text, candidates.fused[: self.depth], text)
+            run[qid] = {hit.id: hit.score for hit in ranked}
+        return run
+
+
+def default_model_path(settings: Any) -> Path:
+    return Path(settings.models_dir) / "ltr" / "model.txt"
+
+
+def load_reranker_for_evaluation(
+    model_path: Path | None, settings: Any, fusion: FusionSpec | None = None
+) -> EvaluationReranker:
+    path = Path(model_path) if model_path is not None else default_model_path(settings)
+    if not path.exists():
+        raise FileNotFoundError(
+            f"no LTR model at {path}: train one first with "
+            f"`marquee train-ltr --dataset DIR --split train --out {path}` (or pass --model)"
+        )
+    return EvaluationReranker(LtrModel.load(path), fusion)
