@@ -1,0 +1,69 @@
+"""Loading a reranker model: feature-set mismatches, missing files and the evaluation loader's hint."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from marquee.relevance.ltr.train import save, train
+from marquee.search.features import FEATURES
+from marquee.search.rerank import LtrModel, ModelMismatchError, load_reranker_for_evaluation
+from marquee.settings import Settings
+from tests.ltr.synthetic import synthetic
+
+
+@pytest.fixture(scope="module")
+def saved(tmp_path_factory):
+    data = synthetic()
+    model = train(data, {"learning_rate": 0.3, "min_data_in_leaf": 5}, max_rounds=10)
+    path = tmp_path_factory.mktemp("models") / "model.txt"
+    save(model, data, path)
+    return path
+
+
+def rewrite_features(path, names):
+    meta = json.loads(path.with_suffix(".json").read_text())
+    meta["features"] = names
+    path.with_suffix(".json").write_text(json.dumps(meta))
+
+
+def test_a_matching_model_loads_and_scores(saved):
+    model = LtrModel.load(saved)
+    assert model.predict(synthetic(queries=1).features).shape == (12,)
+
+
+def test_a_model_from_another_feature_set_is_refused(saved, tmp_path):
+    copy = tmp_path / "model.txt"
+    copy.write_text(saved.read_text())
+    copy.with_suffix(".json").write_text(saved.with_suffix(".json").read_text())
+    rewrite_features(copy, [*FEATURES[:-1], "clicks_7d"])
+    with pytest.raises(ModelMismatchError, match=r"unknown to this code: \['clicks_7d'\]; missing from the model: "
+                                                 r"\['has_year'\]"):
+        LtrModel.load(copy)
+    rewrite_features(copy, [FEATURES[1], FEATURES[0], *FEATURES[2:]])
+    with pytest.raises(ModelMismatchError, match="same names in another order"):
+        LtrModel.load(copy)
+    # the JSON agrees but the trees were trained on other names: the tree file is checked too
+    rewrite_features(copy, list(FEATURES))
+    copy.write_text(saved.read_text().replace("feature_names=bm25_all_text", "feature_names=bm25_everything"))
+    with pytest.raises(ModelMismatchError, match="trees"):
+        LtrModel.load(copy)
+
+
+def test_missing_or_broken_metadata_is_refused(saved, tmp_path):
+    lone = tmp_path / "lone.txt"
+    lone.write_text(saved.read_text())
+    with pytest.raises(ModelMismatchError, match=r"lone\.json is missing"):
+        LtrModel.load(lone)
+    lone.with_suffix(".json").write_text("{not json")
+    with pytest.raises(ModelMismatchError, match="not valid JSON"):
+        LtrModel.load(lone)
+
+
+def test_evaluation_loader_defaults_to_models_dir_with_a_hint(tmp_path, saved):
+    settings = Settings(home=tmp_path)
+    with pytest.raises(FileNotFoundError, match="marquee train-ltr") as info:
+        load_reranker_for_evaluation(None, settings)
+    assert str(tmp_path / "models" / "ltr" / "model.txt") in str(info.value)
+    assert load_reranker_for_evaluation(saved, settings).model.path == saved
