@@ -186,7 +186,8 @@ class FeatureExtractor:
             year = doc.get("year")
             matrix[row, col["year"]] = float(year) if year else 0.0
             matrix[row, col["has_year"]] = 1.0 if year else 0.0
-            matrix[row, col["dense_similarity"]] = _similarity(query_vector, doc.get("embedding"))
+        vectors = [docs.get(i, {}).get("embedding") for i in ids]
+        matrix[:, col["dense_similarity"]] = _similarities(query_vector, vectors)
         best = matrix[:, col["dense_similarity"]].max()
         matrix[:, col["dense_similarity_gap"]] = best - matrix[:, col["dense_similarity"]]
         return matrix
@@ -198,13 +199,19 @@ class FeatureExtractor:
         return 0.0
 
 
-def _similarity(query_vector: np.ndarray | None, stored: Any) -> float:
-    """Cosine on the backend's kNN scale ``(1 + cos) / 2`` (the scale ``dense_score`` uses)."""
-    if query_vector is None or stored is None:
-        return 0.0
+def _similarities(query_vector: np.ndarray | None, stored: Sequence[Any]) -> np.ndarray:
+    """Cosine on the backend's kNN scale ``(1 + cos) / 2`` (the scale ``dense_score`` uses); 0.0 where the
+    query or the document has no vector (or a zero one, or another dimension)."""
+    out = np.zeros(len(stored))
+    if query_vector is None:
+        return out
     q = np.asarray(query_vector, dtype=np.float64)
-    d = np.asarray(stored, dtype=np.float64)
-    norm = float(np.linalg.norm(q) * np.linalg.norm(d))
-    if norm == 0.0 or q.shape != d.shape:
-        return 0.0
-    return (1.0 + float(q @ d) / norm) / 2.0
+    q_norm = float(np.linalg.norm(q))
+    rows = [i for i, v in enumerate(stored) if v is not None and len(v) == len(q)]
+    if q_norm == 0.0 or not rows:
+        return out
+    d = np.asarray([stored[i] for i in rows], dtype=np.float64)
+    norms = np.linalg.norm(d, axis=1) * q_norm
+    cos = np.divide(d @ q, norms, out=np.zeros(len(rows)), where=norms > 0)
+    out[rows] = np.where(norms > 0, (1.0 + cos) / 2.0, 0.0)
+    return out

@@ -156,3 +156,14 @@ def load_reranker_for_evaluation(
             f"`marquee train-ltr --dataset DIR --split train --out {path}` (or pass --model)"
         )
     return EvaluationReranker(LtrModel.load(path), fusion)
+
+
+def rerankers_for(settings: Any, backend: SearchBackend, retriever: Any, k: int = DEFAULT_K) -> dict[str, LtrReranker]:
+    """The ``rerankers`` mapping for :class:`~marquee.search.service.SearchService`: ``{"ltr": ...}`` when a
+    model exists at ``MODELS_DIR/ltr/model.txt``, else ``{}`` (``rerank=ltr`` then answers 409
+    ``reranker_unavailable``). A model from another feature set raises :class:`ModelMismatchError`: a
+    deployment that ships the wrong model should fail at start, not rank with shuffled columns."""
+    path = default_model_path(settings)
+    if not path.exists():
+        return {}
+    return {"ltr": LtrReranker(LtrModel.load(path), backend, retriever.queries, k)}

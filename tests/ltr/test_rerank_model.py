@@ -8,7 +8,7 @@ import pytest
 
 from marquee.relevance.ltr.train import save, train
 from marquee.search.features import FEATURES
-from marquee.search.rerank import LtrModel, ModelMismatchError, load_reranker_for_evaluation
+from marquee.search.rerank import LtrModel, ModelMismatchError, load_reranker_for_evaluation, rerankers_for
 from marquee.settings import Settings
 from tests.ltr.synthetic import synthetic
 
@@ -67,3 +67,22 @@ def test_evaluation_loader_defaults_to_models_dir_with_a_hint(tmp_path, saved):
         load_reranker_for_evaluation(None, settings)
     assert str(tmp_path / "models" / "ltr" / "model.txt") in str(info.value)
     assert load_reranker_for_evaluation(saved, settings).model.path == saved
+
+
+def test_rerankers_for_the_service(saved, tmp_path):
+    settings = Settings(home=tmp_path / "home")
+    assert rerankers_for(settings, object(), None) == {}
+    target = settings.models_dir / "ltr" / "model.txt"
+    target.parent.mkdir(parents=True)
+    target.write_text(saved.read_text())
+    target.with_suffix(".json").write_text(saved.with_suffix(".json").read_text())
+
+    class FakeRetriever:
+        queries = "encoder"
+
+    mapping = rerankers_for(settings, StubBackendForService(), FakeRetriever(), k=50)
+    assert list(mapping) == ["ltr"] and mapping["ltr"].k == 50 and mapping["ltr"].encoder == "encoder"
+
+
+class StubBackendForService:
+    pass
