@@ -2,24 +2,30 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask import Flask
 
 from marquee.api.errors import register_error_handlers
 from marquee.api.services import MarqueeServices
 from marquee.settings import Settings, load_settings
 
+MAX_BODY_BYTES = 1 << 20  # the default; views that accept more (judgement uploads) raise it for themselves
+
 
 def create_app(settings: Settings | None = None, services: MarqueeServices | None = None) -> Flask:
     settings = settings or load_settings()
-    app = Flask(__name__, static_folder=None)
-    app.config["MAX_CONTENT_LENGTH"] = 1 << 20
+    app = Flask(__name__, static_folder=None, template_folder=str(Path(__file__).resolve().parent / "templates"))
+    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     app.json.sort_keys = False
     (services or MarqueeServices(settings)).init_app(app)
     register_error_handlers(app)
-    from marquee.api.blueprints import events, health, page, search, suggest
+    from marquee.api.blueprints import admin, docs, events, health, judgments, page, search, suggest
+    from marquee.api.logs import init_access_log
     from marquee.api.metrics import init_metrics
 
-    for blueprint in (health.bp, search.bp, suggest.bp, events.bp, page.bp):
-        app.register_blueprint(blueprint)
+    for module in (health, search, suggest, events, admin, judgments, docs, page):
+        app.register_blueprint(module.bp)
     init_metrics(app)
+    init_access_log(app)
     return app

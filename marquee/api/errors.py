@@ -1,44 +1,61 @@
-"""Every error leaves as JSON ``{"error": {"code", "message"}}``; client mistakes are 4xx, never 5xx."""
+"""Every error leaves as JSON ``{"error": {"code", "message"}}``; client mistakes are 4xx, never 5xx.
+
+Messages are written here or by the search layer, never built from request headers, so nothing a client
+sends as a credential can come back in an error body.
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 
-from flask import Flask, jsonify
-from werkzeug.exceptions import HTTPException
+from flask import Flask, Response, jsonify
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from marquee.search.request import SearchError
 
 log = logging.getLogger(__name__)
+HTTP_CODES = {413: "body_too_large", 404: "not_found", 405: "method_not_allowed", 415: "unsupported_media_type"}
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, code: str, message: str) -> None:
+    def __init__(self, status: int, code: str, message: str, headers: Mapping[str, str] | None = None) -> None:
         super().__init__(message)
         self.status, self.code, self.message = status, code, message
+        self.headers = dict(headers or {})
 
 
-def error_response(status: int, code: str, message: str):
+def error_response(status: int, code: str, message: str, headers: Mapping[str, str] | None = None) -> Response:
     response = jsonify({"error": {"code": code, "message": message}})
     response.status_code = status
+    response.headers.update(headers or {})
     return response
 
 
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(ApiError)
-    def _api_error(exc: ApiError):
-        return error_response(exc.status, exc.code, exc.message)
+    def _api_error(exc: ApiError) -> Response:
+        headers = dict(exc.headers)
+        if exc.status == 401:
+            headers.setdefault("WWW-Authenticate", 'Bearer realm="marquee"')
+        return error_response(exc.status, exc.code, exc.message, headers)
 
     @app.errorhandler(SearchError)
-    def _search_error(exc: SearchError):
+    def _search_error(exc: SearchError) -> Response:
         return error_response(exc.status, exc.code, exc.message)
 
+    @app.errorhandler(RequestEntityTooLarge)
+    def _too_large(exc: RequestEntityTooLarge) -> Response:
+        return error_response(413, "body_too_large", "the request body is larger than this endpoint accepts")
+
     @app.errorhandler(HTTPException)
-    def _http_error(exc: HTTPException):
-        code = (exc.name or "error").lower().replace(" ", "_")
-        return error_response(exc.code or 500, code, exc.description or exc.name)
+    def _http_error(exc: HTTPException) -> Response:
+        status = exc.code or 500
+        code = HTTP_CODES.get(status) or (exc.name or "error").lower().replace(" ", "_")
+        headers = {"Allow": ", ".join(exc.valid_methods)} if getattr(exc, "valid_methods", None) else None
+        return error_response(status, code, exc.description or exc.name, headers)
 
     @app.errorhandler(Exception)
-    def _unexpected(exc: Exception):  # the last line of defence: log it, never leak internals
+    def _unexpected(exc: Exception) -> Response:  # the last line of defence: log it, never leak internals
         log.exception("unhandled error")
         return error_response(500, "internal_error", "the server failed to handle this request")

@@ -1,4 +1,8 @@
-"""Prometheus metrics per app (its own registry: no module-level state), exposed at ``GET /metrics``."""
+"""Prometheus metrics per app (its own registry: no module-level state), exposed at ``GET /metrics``.
+
+Labels are bounded whatever clients send: the route is the matched URL rule (``unmatched`` otherwise), the
+method one of the standard ones, and the pipeline is set by the search view only after validation.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,11 @@ from flask import Flask, Response, g, request
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
+from marquee.api.openapi import TEXT, Operation, documented
 from marquee.api.services import services
+
+METHODS = frozenset({"GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"})
+BUCKETS = (0.001, 0.002, 0.005, 0.01, 0.015, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0)
 
 
 def init_metrics(app: Flask) -> None:
@@ -17,29 +25,27 @@ def init_metrics(app: Flask) -> None:
         "marquee_requests", "HTTP requests", ["route", "method", "status", "pipeline"], registry=registry
     )
     latency = Histogram(
-        "marquee_request_seconds",
-        "request latency",
-        ["route", "pipeline"],
-        registry=registry,
-        buckets=(0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0),
+        "marquee_request_seconds", "request latency", ["route", "pipeline"], registry=registry, buckets=BUCKETS
     )
     docs = Gauge("marquee_index_documents", "documents in the served index", registry=registry)
     model_load = Gauge("marquee_model_load_seconds", "time to load the models in this worker", registry=registry)
 
     @app.before_request
     def _start() -> None:
-        g.started = time.perf_counter()
+        g.metrics_started = time.perf_counter()
 
     @app.after_request
     def _observe(response: Response) -> Response:
         route = request.url_rule.rule if request.url_rule else "unmatched"
-        pipeline = request.args.get("pipeline", "hybrid") if route == "/search" else ""
-        requests.labels(route, request.method, str(response.status_code), pipeline).inc()
-        if hasattr(g, "started"):
-            latency.labels(route, pipeline).observe(time.perf_counter() - g.started)
+        pipeline = g.get("pipeline") or ""
+        method = request.method if request.method in METHODS else "other"
+        requests.labels(route, method, str(response.status_code), pipeline).inc()
+        started = g.get("metrics_started")
+        if started is not None:
+            latency.labels(route, pipeline).observe(time.perf_counter() - started)
         return response
 
-    @app.get("/metrics")
+    @documented(Operation("Prometheus metrics", {200: TEXT}, tag="operations"))
     def metrics() -> Response:
         svc = services(app)
         index = svc.backend.get_alias(svc.settings.alias)
@@ -47,4 +53,6 @@ def init_metrics(app: Flask) -> None:
             docs.set(svc.backend.stats(index).doc_count)
         if svc.model_load_seconds is not None:
             model_load.set(svc.model_load_seconds)
-        return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)
+        return Response(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)
+
+    app.add_url_rule("/metrics", "metrics", metrics, methods=["GET"])

@@ -1,82 +1,116 @@
-"""Query-string parsing shared by the blueprints: strict, with 400s that say what was wrong."""
+"""Query strings and JSON bodies into the pydantic models of :mod:`marquee.api.schemas`, with 400s that say
+what was wrong; then into the search layer's own types (``SearchRequest``, ``Filters``).
+
+The model decides everything (names, types, bounds); this module only knows how a query string repeats a
+key: list fields take every value, scalar fields exactly one.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import json
+import typing
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+from werkzeug.datastructures import MultiDict
 
 from marquee.api.errors import ApiError
+from marquee.api.schemas import FilterParams, SearchParams
 from marquee.search.backends.base import Filters
 from marquee.search.request import SearchRequest
 
-TERM_PARAMS = {"genre": "genres", "country": "countries", "kind": "kind", "rating": "rating", "person": "people.raw"}
-TRUE_VALUES = ("1", "true", "yes", "on")
-FALSE_VALUES = ("0", "false", "no", "off", "")
+M = TypeVar("M", bound=BaseModel)
+TERM_FIELDS = {"genre": "genres", "country": "countries", "kind": "kind", "rating": "rating", "person": "people.raw"}
+# Error codes the API has always used for these parameters (clients match on them).
+TOO_LONG_CODES = {"q": "query_too_long"}
 
 
-def int_param(args: Mapping[str, str], name: str, default: int) -> int:
-    raw = args.get(name)
-    if raw is None:
-        return default
+def _is_list(annotation: Any) -> bool:
+    return typing.get_origin(annotation) is list
+
+
+def _field_names(model: type[BaseModel]) -> dict[str, bool]:
+    """Public name -> whether the field takes repeated values."""
+    return {(info.alias or name): _is_list(info.annotation) for name, info in model.model_fields.items()}
+
+
+def parse_query(model: type[M], args: MultiDict[str, str]) -> M:
+    fields = _field_names(model)
+    unknown = sorted(set(args) - set(fields))
+    if unknown:
+        shown = ", ".join(repr(name[:40]) for name in unknown[:5])
+        raise ApiError(400, "unknown_parameter", f"unknown parameter(s) {shown}; valid: {', '.join(sorted(fields))}")
+    data: dict[str, Any] = {}
+    for name, repeated in fields.items():
+        values = args.getlist(name)
+        if not values:
+            continue
+        if not repeated and len(values) > 1:
+            raise ApiError(400, "duplicate_parameter", f"{name} may be given once")
+        data[name] = values if repeated else values[0]
+    return validate(model, data)
+
+
+def validate(model: type[M], data: Any, code: str | None = None) -> M:
     try:
-        return int(raw)
-    except ValueError:
-        raise ApiError(400, f"invalid_{name}", f"{name} must be an integer, got {raw[:50]!r}") from None
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise validation_error(exc, code) from None
 
 
-def bool_param(args: Mapping[str, str], name: str, default: bool) -> bool:
-    raw = args.get(name)
-    if raw is None:
-        return default
-    if raw.lower() in TRUE_VALUES:
-        return True
-    if raw.lower() in FALSE_VALUES:
-        return False
-    raise ApiError(400, f"invalid_{name}", f"{name} must be true or false")
+def validation_error(exc: ValidationError, code: str | None = None) -> ApiError:
+    """The first problem as a 400: ``code`` when given (one code per body type), else ``invalid_<field>``
+    (cross-field checks raise ``PydanticCustomError`` whose type is their code)."""
+    error = exc.errors(include_url=False, include_input=False)[0]
+    loc = [str(part) for part in error.get("loc", ())]
+    name = loc[0] if loc else ""
+    message = error.get("msg", "invalid value").removeprefix("Value error, ")
+    if code is not None:
+        return ApiError(400, code, f"{'.'.join(loc) or 'body'}: {message}")
+    if error.get("type") == "extra_forbidden":
+        return ApiError(400, "unknown_parameter", f"unknown field {'.'.join(loc)[:60]!r}")
+    if not name:  # a model-level check raises PydanticCustomError whose type is the code
+        return ApiError(400, str(error.get("type", "invalid_request")), message)
+    if error.get("type") == "string_too_long" and name in TOO_LONG_CODES:
+        return ApiError(400, TOO_LONG_CODES[name], f"{name}: {message}")
+    return ApiError(400, f"invalid_{name}", f"{'.'.join(loc)}: {message}")
 
 
-def parse_filters(args) -> Filters:
-    terms = {}
-    for param, field in TERM_PARAMS.items():
-        values = [v for v in args.getlist(param) if v]
-        if values:
-            terms[field] = values
+def to_filters(params: FilterParams) -> Filters:
+    terms = {field: list(getattr(params, name)) for name, field in TERM_FIELDS.items() if getattr(params, name)}
     ranges = {}
-    year_from, year_to = args.get("year_from"), args.get("year_to")
-    if year_from or year_to:
-        ranges["year"] = (
-            int_param(args, "year_from", 0) if year_from else None,
-            int_param(args, "year_to", 0) if year_to else None,
-        )
+    if params.year_from is not None or params.year_to is not None:
+        ranges["year"] = (params.year_from, params.year_to)
     return Filters.of(terms, ranges)
 
 
-def parse_search_request(args) -> SearchRequest:
-    known = {
-        "q",
-        "from",
-        "size",
-        "sort",
-        "pipeline",
-        "rerank",
-        "explain",
-        "understand",
-        "facets",
-        "year_from",
-        "year_to",
-        *TERM_PARAMS,
-    }
-    unknown = sorted(set(args) - known)
-    if unknown:
-        raise ApiError(400, "unknown_parameter", f"unknown parameter(s) {unknown}; valid: {sorted(known)}")
+def to_search_request(params: SearchParams) -> SearchRequest:
     return SearchRequest(
-        q=args.get("q", ""),
-        filters=parse_filters(args),
-        offset=int_param(args, "from", 0),
-        size=int_param(args, "size", 10),
-        sort=args.get("sort", "relevance"),
-        pipeline=args.get("pipeline", "hybrid"),
-        rerank=args.get("rerank", "none"),
-        explain=bool_param(args, "explain", False),
-        understand=bool_param(args, "understand", True),
-        facets=bool_param(args, "facets", True),
+        q=params.q,
+        filters=to_filters(params),
+        offset=params.from_,
+        size=params.size,
+        sort=params.sort,
+        pipeline=params.pipeline,
+        rerank=params.rerank,
+        explain=params.explain,
+        understand=params.understand,
+        facets=params.facets,
     )
+
+
+def parse_search_request(args: MultiDict[str, str]) -> SearchRequest:
+    return to_search_request(parse_query(SearchParams, args))
+
+
+def parse_json_body(model: type[M], body: bytes, *, code: str = "invalid_body", allow_empty: bool = False) -> M:
+    """A JSON object body into ``model``; an empty body means all defaults when ``allow_empty``."""
+    if not body.strip() and allow_empty:
+        return validate(model, {}, code)
+    try:
+        data = json.loads(body)
+    except (ValueError, RecursionError):  # bad UTF-8 or JSON, absurd nesting or numbers
+        raise ApiError(400, "invalid_json", "the body must be one JSON object") from None
+    if not isinstance(data, dict):
+        raise ApiError(400, "invalid_json", "the body must be one JSON object")
+    return validate(model, data, code)

@@ -8,7 +8,10 @@ from typing import Any
 
 from flask import Flask
 
+from marquee.api.jobs import JobRunner
+from marquee.api.reindex import EXPECTED_ERRORS
 from marquee.api.wiring import make_backend, make_embedder
+from marquee.search.rerank import rerankers_for
 from marquee.search.retrieval import RetrievalConfig, Retriever
 from marquee.search.service import SearchService, ServiceConfig
 from marquee.search.suggest import Suggester
@@ -16,15 +19,22 @@ from marquee.settings import Settings
 
 
 class MarqueeServices:
-    """Built in ``create_app``; models load lazily or in :meth:`warm_up` (gunicorn calls it post-fork)."""
+    """Built in ``create_app``; models load lazily or in :meth:`warm_up` (gunicorn calls it post-fork).
+
+    An LTR model under ``MODELS_DIR/ltr/`` enables ``rerank=ltr``; without one that option answers 409.
+    """
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.backend = make_backend(settings)
         self.embedder = make_embedder(settings)
         self.retriever = Retriever(self.backend, self.embedder, RetrievalConfig(hybrid_mode=settings.opensearch_hybrid))
-        self.search = SearchService(self.backend, self.retriever, ServiceConfig(alias=settings.alias))
+        self.rerankers = rerankers_for(settings, self.backend, self.retriever)
+        self.search = SearchService(
+            self.backend, self.retriever, ServiceConfig(alias=settings.alias), rerankers=self.rerankers
+        )
         self.suggester = Suggester(self.backend)
+        self.jobs = JobRunner(settings.home / "jobs", EXPECTED_ERRORS)
         self.model_load_seconds: float | None = None
         self._warm_lock = threading.Lock()
 

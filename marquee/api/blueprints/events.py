@@ -1,11 +1,17 @@
-"""``POST /events``: UBI-shaped impressions and clicks for the relevance workbench (SQLite, WAL)."""
+"""``POST /events``: UBI-shaped impressions and clicks for the relevance workbench.
+
+Bodies are validated by :class:`marquee.relevance.clicks.events.SearchEvent` (the click store's own model, so
+the API and the store share one contract) and stored in the SQLite event store under ``settings.db_path``.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, request
-from pydantic import ValidationError
+from flask import Blueprint, Response, current_app, g, jsonify, request
 
 from marquee.api.errors import ApiError
+from marquee.api.openapi import Operation, documented
+from marquee.api.params import parse_json_body
+from marquee.api.schemas import EventAccepted
 from marquee.api.services import services
 from marquee.relevance.clicks.events import SearchEvent
 from marquee.relevance.clicks.store import EventConflict, EventStore
@@ -14,33 +20,25 @@ bp = Blueprint("events", __name__)
 MAX_EVENT_BYTES = 256 * 1024
 
 
-def _first_error(exc: ValidationError) -> str:
-    error = exc.errors()[0]
-    where = ".".join(str(part) for part in error.get("loc", ())) or "body"
-    return f"{where}: {error.get('msg', 'invalid')}"
-
-
 @bp.post("/events")
-def record_event():
-    if request.content_length is not None and request.content_length > MAX_EVENT_BYTES:
-        raise ApiError(413, "body_too_large", f"an event record may be at most {MAX_EVENT_BYTES} bytes")
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise ApiError(400, "invalid_json", "the body must be one JSON object")
-    try:
-        event = SearchEvent.model_validate(body)
-    except ValidationError as exc:
-        raise ApiError(400, "invalid_event", _first_error(exc)) from None
+@documented(Operation(
+    "Record what a search showed (impressions) and what was clicked", {202: EventAccepted}, body=SearchEvent,
+    errors=(409,), tag="events",
+    description="One record per query_id from /search; clicks may follow in later records with the same "
+    f"query_id and must match an impression. Bodies are limited to {MAX_EVENT_BYTES} bytes.",
+))
+def record_event() -> tuple[Response, int]:
+    request.max_content_length = MAX_EVENT_BYTES
+    event = parse_json_body(SearchEvent, request.get_data(cache=False), code="invalid_event")
+    g.query_id = event.query_id
     with EventStore(services(current_app).settings.db_path) as store:
         try:
             result = store.record(event)
         except EventConflict as exc:
             raise ApiError(409, "event_conflict", str(exc)) from None
-    return jsonify(
-        {
-            "query_id": event.query_id,
-            "new_query": result.new_query,
-            "impressions_added": result.impressions_added,
-            "clicks_added": result.clicks_added,
-        }
-    ), 202
+    return jsonify({
+        "query_id": event.query_id,
+        "new_query": result.new_query,
+        "impressions_added": result.impressions_added,
+        "clicks_added": result.clicks_added,
+    }), 202

@@ -2,32 +2,52 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, Response, current_app, g, jsonify, request
 
-from marquee.api.params import parse_filters, parse_search_request
+from marquee.api.errors import ApiError
+from marquee.api.openapi import Operation, documented
+from marquee.api.params import parse_query, to_filters, to_search_request
+from marquee.api.schemas import MAX_ID_CHARS, Document, SearchParams, SearchResponse, SimilarParams, SimilarResponse
 from marquee.api.services import services
 
 bp = Blueprint("search", __name__)
 
 
 @bp.get("/search")
-def search():
-    search_request = parse_search_request(request.args)
-    response = services(current_app).search.search(search_request)
+@documented(Operation(
+    "Search the catalog", {200: SearchResponse}, query=SearchParams, errors=(409, 503),
+    description="Free text plus filters. Understood words (\"korean\", \"90s\") become filters listed in "
+    "`understood`; `understand=false` turns that off. 409 when `rerank=ltr` has no model loaded.",
+))
+def search() -> Response:
+    params = parse_query(SearchParams, request.args)
+    g.pipeline = params.pipeline + ("+" + params.rerank if params.rerank != "none" else "")
+    response = services(current_app).search.search(to_search_request(params))
+    g.query_id = response.query_id
     return jsonify(response.to_dict())
 
 
+def _check_id(doc_id: str) -> None:
+    if len(doc_id) > MAX_ID_CHARS or "\x00" in doc_id:
+        raise ApiError(404, "not_found", "no document with that id")
+
+
 @bp.get("/documents/<doc_id>")
-def document(doc_id: str):
-    doc = services(current_app).search.document(doc_id)
+@documented(Operation("One document as indexed (without its vector)", {200: Document}, errors=(404, 503)))
+def document(doc_id: str) -> Response:
+    _check_id(doc_id)
+    doc = dict(services(current_app).search.document(doc_id))
     doc.pop("embedding", None)
     return jsonify(doc)
 
 
 @bp.get("/documents/<doc_id>/similar")
-def similar(doc_id: str):
-    from marquee.api.params import int_param
-
-    size = int_param(request.args, "size", 10)
-    hits = services(current_app).search.similar(doc_id, parse_filters(request.args), size)
+@documented(Operation(
+    "Titles similar to a document (nearest neighbours of its embedding)", {200: SimilarResponse},
+    query=SimilarParams, errors=(404, 503),
+))
+def similar(doc_id: str) -> Response:
+    _check_id(doc_id)
+    params = parse_query(SimilarParams, request.args)
+    hits = services(current_app).search.similar(doc_id, to_filters(params), params.size)
     return jsonify({"id": doc_id, "hits": [h.to_dict() for h in hits]})

@@ -1,25 +1,25 @@
-"""``GET /suggest?q=``: prefix autocomplete over titles and people."""
+"""``GET /suggest?q=``: prefix autocomplete over titles and people, ranked by popularity.
+
+The prefix index is built once per served index version and rebuilt when the alias moves
+(:class:`marquee.search.suggest.Suggester`); a lookup is a bisect and a short scan.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, Response, current_app, jsonify, request
 
-from marquee.api.errors import ApiError
-from marquee.api.params import int_param
+from marquee.api.openapi import Operation, documented
+from marquee.api.params import parse_query
+from marquee.api.schemas import SuggestParams, SuggestResponse
 from marquee.api.services import services
 
 bp = Blueprint("suggest", __name__)
-MAX_PREFIX = 100
 
 
 @bp.get("/suggest")
-def suggest():
-    prefix = request.args.get("q", "")
-    if len(prefix) > MAX_PREFIX:
-        raise ApiError(400, "query_too_long", f"q may be at most {MAX_PREFIX} characters")
-    size = int_param(request.args, "size", 8)
-    if not 1 <= size <= 20:
-        raise ApiError(400, "invalid_size", "size must be between 1 and 20")
+@documented(Operation("Autocomplete titles and people", {200: SuggestResponse}, query=SuggestParams, errors=(503,)))
+def suggest() -> Response:
+    params = parse_query(SuggestParams, request.args)
     svc = services(current_app)
-    found = svc.suggester.suggest(svc.search.served_index(), prefix, size)
-    return jsonify({"q": prefix, "suggestions": [s.to_dict() for s in found]})
+    found = svc.suggester.suggest(svc.search.served_index(), params.q, params.size) if params.q.strip() else []
+    return jsonify({"q": params.q, "suggestions": [s.to_dict() for s in found]})

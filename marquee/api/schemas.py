@@ -1,0 +1,247 @@
+"""Request and response schemas (pydantic v2): the single source of truth for validation and ``/openapi.json``.
+
+Query-string models forbid unknown keys, so a typo (``?sise=5``) is a 400 rather than a silently ignored
+parameter. Response models document what the views return; they allow extra keys so the search layer can
+add a field without breaking clients, but every field listed here is required unless it has a default.
+Bounds come from :mod:`marquee.search.request` so the HTTP contract and the search layer cannot drift.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic_core import PydanticCustomError
+
+from marquee.enrichment.readers import FORMATS as CATALOG_FORMATS
+from marquee.relevance.judgments import FORMATS as JUDGMENT_FORMATS
+from marquee.search.request import MAX_QUERY_CHARS, MAX_SIZE, MAX_WINDOW, PIPELINES, RERANKERS, SORTS
+
+MAX_FILTER_VALUES = 10
+MAX_SUGGEST_CHARS = 100
+MAX_ID_CHARS = 256
+NO_NUL = r"^[^\x00]*$"
+
+FilterValue = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=NO_NUL)]
+Pipeline = Literal[PIPELINES]  # type: ignore[valid-type]
+Rerank = Literal[RERANKERS]  # type: ignore[valid-type]
+Sort = Literal[SORTS]  # type: ignore[valid-type]
+
+
+def _values(description: str) -> Any:
+    return Field(default_factory=list, max_length=MAX_FILTER_VALUES, description=description)
+
+
+class QueryModel(BaseModel):
+    """Base for query-string models: unknown parameters are errors, names are the public aliases."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
+
+
+class FilterParams(QueryModel):
+    """Catalog filters shared by ``/search`` and ``/documents/{id}/similar``: values OR within a field,
+    fields AND together."""
+
+    genre: list[FilterValue] = _values("genre, repeatable (any of)")
+    kind: list[FilterValue] = _values("Movie or TV Show, repeatable")
+    country: list[FilterValue] = _values("production country, repeatable")
+    rating: list[FilterValue] = _values("maturity rating such as TV-MA, repeatable")
+    person: list[FilterValue] = _values("cast or director, exact name, repeatable")
+    year_from: int | None = Field(default=None, ge=1800, le=2100, description="release year, inclusive")
+    year_to: int | None = Field(default=None, ge=1800, le=2100, description="release year, inclusive")
+
+    @model_validator(mode="after")
+    def _year_range(self) -> FilterParams:
+        if self.year_from is not None and self.year_to is not None and self.year_from > self.year_to:
+            limits = {"low": self.year_from, "high": self.year_to}
+            raise PydanticCustomError("invalid_range", "year_from {low} is after year_to {high}", limits)
+        return self
+
+
+class SearchParams(FilterParams):
+    q: str = Field(default="", max_length=MAX_QUERY_CHARS, pattern=NO_NUL, description="free text; empty browses")
+    from_: int = Field(default=0, ge=0, le=MAX_WINDOW, alias="from", description="offset of the first hit")
+    size: int = Field(default=10, ge=0, le=MAX_SIZE, description="hits per page")
+    sort: Sort = Field(default="relevance", description="relevance, or a field (leading - for the other order)")
+    pipeline: Pipeline = Field(default="hybrid", description="bm25, dense (kNN) or hybrid (fused)")
+    rerank: Rerank = Field(default="none", description="ltr reranks the fused candidates (409 if no model)")
+    explain: bool = Field(default=False, description="add per-retriever scores to each hit")
+    understand: bool = Field(default=True, description="turn words like 'korean' or '90s' into filters")
+    facets: bool = Field(default=True, description="compute facet counts")
+
+    @model_validator(mode="after")
+    def _window(self) -> SearchParams:
+        if self.from_ + self.size > MAX_WINDOW:
+            raise PydanticCustomError("window_too_large", "from + size must be at most {limit}", {"limit": MAX_WINDOW})
+        return self
+
+
+class SimilarParams(FilterParams):
+    size: int = Field(default=10, ge=1, le=MAX_SIZE, description="how many similar titles")
+
+
+class SuggestParams(QueryModel):
+    q: str = Field(default="", max_length=MAX_SUGGEST_CHARS, description="what the user typed so far")
+    size: int = Field(default=8, ge=1, le=20)
+
+
+class JudgmentFormatParams(QueryModel):
+    format: Literal[tuple(sorted(JUDGMENT_FORMATS))] = Field(  # type: ignore[valid-type]
+        default="quepid", description="file format"
+    )
+
+
+class JudgmentUploadParams(JudgmentFormatParams):
+    skip_bad_rows: bool = Field(default=False, description="store the good rows and report the bad ones")
+
+
+# -- bodies --------------------------------------------------------------------------------------------
+
+
+class ReindexBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    source: str | None = Field(
+        default=None, max_length=4096, pattern=NO_NUL, description="catalog path on the server (default: settings)"
+    )
+    format: Literal[CATALOG_FORMATS] | None = Field(default=None)  # type: ignore[valid-type]
+    no_ner: bool = Field(default=False, description="skip spaCy NER (catalog entities only)")
+    force: bool = Field(default=False, description="swap even if the new version is much smaller")
+
+
+class RollbackBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    alias: str | None = Field(default=None, min_length=1, max_length=100, pattern=r"^[a-z0-9_.-]+$")
+
+
+# -- responses -----------------------------------------------------------------------------------------
+
+
+class ErrorDetail(BaseModel):
+    code: str = Field(description="stable, machine-readable")
+    message: str = Field(description="for people; never echoes credentials")
+
+
+class ErrorResponse(BaseModel):
+    error: ErrorDetail
+
+
+class FacetBucket(BaseModel):
+    value: str | int | float
+    count: int = Field(ge=0)
+
+
+class SearchHit(BaseModel):
+    id: str
+    title: str
+    score: float
+    highlights: dict[str, str] = Field(description="HTML-escaped text with <mark> around matched terms")
+    fields: dict[str, Any]
+    explain: dict[str, Any] | None = None
+
+
+class SearchResponse(BaseModel):
+    query_id: str = Field(description="send it back with POST /events")
+    took_ms: float = Field(ge=0)
+    total: int = Field(ge=0)
+    hits: list[SearchHit]
+    facets: dict[str, list[FacetBucket]]
+    understood: dict[str, Any] = Field(description="what query understanding made of q: text, filters, matches")
+    pipeline: str | None = None
+    index: str | None = None
+
+
+class Document(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    id: str
+    title: str = ""
+
+
+class SimilarResponse(BaseModel):
+    id: str
+    hits: list[SearchHit]
+
+
+class Suggestion(BaseModel):
+    text: str
+    kind: Literal["title", "person"]
+    id: str | None = Field(description="document id for titles, null for people")
+
+
+class SuggestResponse(BaseModel):
+    q: str
+    suggestions: list[Suggestion]
+
+
+class EventAccepted(BaseModel):
+    query_id: str
+    new_query: bool
+    impressions_added: int = Field(ge=0)
+    clicks_added: int = Field(ge=0)
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+
+
+class Readiness(BaseModel):
+    status: Literal["ready", "not_ready"]
+    index: str | None
+    models_loaded: bool
+
+
+class Job(BaseModel):
+    id: str
+    kind: str
+    status: Literal["queued", "running", "succeeded", "failed"]
+    created_at: str
+    started_at: str | None = None
+    finished_at: str | None = None
+    phase: str | None = Field(default=None, description="last indexer event: created, bulk, committed, swapped")
+    progress: dict[str, Any] = Field(default_factory=dict, description="the last event's details")
+    result: dict[str, Any] | None = None
+    error: str | None = None
+
+
+class JobList(BaseModel):
+    jobs: list[Job]
+
+
+class IndexVersion(BaseModel):
+    index: str
+    documents: int = Field(ge=0)
+    served: bool
+
+
+class Indices(BaseModel):
+    alias: str
+    serves: str | None
+    versions: list[IndexVersion]
+
+
+class RollbackResult(BaseModel):
+    alias: str
+    previous: str
+    serves: str
+
+
+class JudgmentListInfo(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    name: str
+    judgments: int = Field(ge=0)
+    queries: int = Field(ge=0)
+
+
+class JudgmentLists(BaseModel):
+    lists: list[JudgmentListInfo]
+
+
+class JudgmentImport(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    list: str
+    format: str
+    rows: int = Field(ge=0)
