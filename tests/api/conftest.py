@@ -1,4 +1,4 @@
-"""One Netflix index (hashing vectors, no NER) per test session, and an app over it."""
+"""One Netflix index (hashing vectors, no NER) per test session, and an app over it with an admin key."""
 
 from __future__ import annotations
 
@@ -7,25 +7,18 @@ from pathlib import Path
 import pytest
 
 from marquee.api.app import create_app
-from marquee.api.cli import main
 from marquee.settings import load_settings
-
-CATALOG = Path(__file__).resolve().parents[2] / "data" / "netflix_titles.csv.gz"
+from tests.api.catalog_home import ADMIN_KEY, HOME_OVERRIDES, catalog_home
 
 
 @pytest.fixture(scope="session")
 def api_home(tmp_path_factory) -> Path:
-    home = tmp_path_factory.mktemp("api-home")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("MARQUEE_HOME", str(home))
-        mp.setenv("MARQUEE_EMBEDDER", "hashing")
-        assert main(["reindex", str(CATALOG), "--format", "netflix", "--no-ner", "--progress", "none"]) == 0
-    return home
+    return catalog_home(tmp_path_factory.getbasetemp())
 
 
 @pytest.fixture(scope="session")
 def app(api_home):
-    app = create_app(load_settings(env={}, overrides={"home": str(api_home), "embedder": "hashing"}))
+    app = create_app(load_settings(env={}, overrides={"home": str(api_home), **HOME_OVERRIDES}))
     app.extensions["marquee"].warm_up()
     return app
 
@@ -33,3 +26,8 @@ def app(api_home):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+@pytest.fixture
+def admin_headers() -> dict[str, str]:
+    return {"Authorization": f"Bearer {ADMIN_KEY}"}

@@ -35,6 +35,15 @@ def test_filters_from_the_query_string(client):
     ("/documents/nope/similar", 404, "not_found"),
     ("/nowhere", 404, "not_found"),
     ("/suggest?q=" + "a" * 200, 400, "query_too_long"),
+    ("/suggest?q=ab&size=21", 400, "invalid_size"),
+    ("/search?q=x&size=5&size=6", 400, "duplicate_parameter"),
+    ("/search?q=x&from=999&size=2", 400, "window_too_large"),
+    ("/search?q=x&sort=popularity", 400, "invalid_sort"),
+    ("/search?q=x&year_from=1066", 400, "invalid_year_from"),
+    ("/search?q=x%00y", 400, "invalid_q"),
+    ("/search?genre=" + "&genre=".join(["Dramas"] * 11), 400, "invalid_genre"),
+    ("/documents/s351/similar?size=0", 400, "invalid_size"),
+    ("/documents/s351/similar?q=x", 400, "unknown_parameter"),
 ])
 def test_client_errors_are_json_4xx(client, url, status, code):
     response = client.get(url)
@@ -104,3 +113,68 @@ def test_search_page_and_its_assets_are_served(client):
         response = client.get(asset)
         assert response.status_code == 200 and kind in response.content_type
     assert client.get("/static/missing.js").get_json()["error"]["code"] == "not_found"
+
+
+def test_wrong_method_and_oversized_bodies_are_json_4xx(client):
+    wrong = client.post("/search?q=x")
+    assert wrong.status_code == 405 and wrong.get_json()["error"]["code"] == "method_not_allowed"
+    assert "GET" in wrong.headers["Allow"]
+    huge = client.post("/events", data=b"{" + b" " * (2 << 20) + b"}", content_type="application/json")
+    assert huge.status_code == 413 and huge.get_json()["error"]["code"] == "body_too_large"
+    nested = client.post("/events", data="[" * 100_000, content_type="application/json")
+    assert nested.status_code == 400 and nested.get_json()["error"]["code"] == "invalid_json"
+
+
+def test_repeated_filters_are_or_within_a_field(client):
+    both = client.get("/search?q=&kind=Movie&kind=TV%20Show&size=0").get_json()["total"]
+    movies = client.get("/search?q=&kind=Movie&size=0").get_json()["total"]
+    shows = client.get("/search?q=&kind=TV%20Show&size=0").get_json()["total"]
+    assert both == movies + shows == 8807
+
+
+def test_year_range_filter(client):
+    body = client.get("/search?q=&year_from=1990&year_to=1999&size=100&understand=false").get_json()
+    assert body["hits"] and all(1990 <= h["fields"]["year"] <= 1999 for h in body["hits"])
+
+
+def test_metric_labels_stay_bounded_whatever_clients_send(client):
+    client.get("/search?q=x&pipeline=" + "z" * 50)
+    client.open("/search", method="BREW")
+    text = client.get("/metrics").get_data(as_text=True)
+    assert "z" * 50 not in text and "BREW" not in text
+    assert 'route="unmatched"' in text or 'method="other"' in text
+
+
+def test_suggest_p50_under_5_ms(client):
+    import statistics
+    import time
+
+    prefixes = ["st", "the c", "tom h", "love", "dark", "spa", "mar", "a", "king", "anim"] * 20
+    client.get("/suggest?q=warm")
+    timings = []
+    for prefix in prefixes:
+        started = time.perf_counter()
+        assert client.get("/suggest", query_string={"q": prefix}).status_code == 200
+        timings.append(time.perf_counter() - started)
+    assert statistics.median(timings) < 0.005
+
+
+def test_openapi_document_and_docs_page(client):
+    spec = client.get("/openapi.json").get_json()
+    assert spec["openapi"] == "3.1.0"
+    search = spec["paths"]["/search"]["get"]
+    params = {p["name"]: p for p in search["parameters"]}
+    assert set(params) == {"q", "genre", "kind", "country", "rating", "person", "year_from", "year_to", "from", "size",
+                           "sort", "pipeline", "rerank", "explain", "understand", "facets"}
+    assert params["size"]["schema"] == {"default": 10, "maximum": 100, "minimum": 0, "type": "integer"}
+    assert params["pipeline"]["schema"]["enum"] == ["bm25", "dense", "hybrid"]
+    assert set(search["responses"]) == {"200", "400", "409", "503"}
+    assert search["responses"]["400"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/ErrorResponse"}
+    assert spec["paths"]["/admin/indices"]["get"]["security"] == [{"bearer": []}]
+    page = client.get("/docs")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and page.mimetype == "text/html"
+    assert "<script" not in html and "https://" not in html
+    for path in spec["paths"]:
+        assert f"<code>{path}</code>" in html

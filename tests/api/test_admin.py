@@ -1,0 +1,103 @@
+"""Admin endpoints: every one refuses a missing key (401) and a wrong key (403) without echoing it; with the
+key they list versions, refuse impossible rollbacks, and move judgement lists in and out."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.api.catalog_home import ADMIN_KEY
+
+ADMIN_ROUTES = [
+    ("POST", "/admin/reindex"),
+    ("GET", "/admin/jobs"),
+    ("GET", "/admin/jobs/0123456789abcdef0123456789abcdef"),
+    ("GET", "/admin/indices"),
+    ("POST", "/admin/aliases/rollback"),
+    ("GET", "/admin/judgments"),
+    ("GET", "/admin/judgments/some-list"),
+    ("PUT", "/admin/judgments/some-list"),
+]
+WRONG_KEYS = ["wrong", ADMIN_KEY[:-1], ADMIN_KEY + "x", ADMIN_KEY.upper(), "é" * 40, "x" * 5000]
+
+
+def test_the_list_covers_every_secured_operation_in_the_spec(client):
+    spec = client.get("/openapi.json").get_json()
+    secured = {(m.upper(), p) for p, ops in spec["paths"].items() for m, op in ops.items() if op.get("security")}
+    listed = {(m, p.replace("0123456789abcdef0123456789abcdef", "{job_id}").replace("some-list", "{name}"))
+              for m, p in ADMIN_ROUTES}
+    assert listed == secured
+
+
+@pytest.mark.parametrize(("method", "path"), ADMIN_ROUTES)
+@pytest.mark.parametrize("header", [None, "", "Bearer", "Bearer ", "Basic dXNlcjpwYXNz", f"Token {ADMIN_KEY}"])
+def test_missing_key_is_401(client, method, path, header):
+    headers = {} if header is None else {"Authorization": header}
+    response = client.open(path, method=method, headers=headers, json={})
+    assert response.status_code == 401
+    assert response.get_json()["error"]["code"] == "unauthorized"
+    assert response.headers["WWW-Authenticate"] == 'Bearer realm="marquee"'
+
+
+@pytest.mark.parametrize(("method", "path"), ADMIN_ROUTES)
+@pytest.mark.parametrize("key", WRONG_KEYS, ids=range(len(WRONG_KEYS)))
+def test_wrong_key_is_403_and_never_echoed(client, method, path, key):
+    response = client.open(path, method=method, headers={"Authorization": f"Bearer {key}"}, json={})
+    assert response.status_code == 403
+    body = response.get_data(as_text=True)
+    assert response.get_json()["error"]["code"] == "forbidden"
+    assert key[:20] not in body and ADMIN_KEY[:8] not in body
+
+
+def test_indices_lists_the_served_version(client, admin_headers):
+    body = client.get("/admin/indices", headers=admin_headers).get_json()
+    assert body == {"alias": "catalog", "serves": "catalog-v0001",
+                    "versions": [{"index": "catalog-v0001", "documents": 8807, "served": True}]}
+
+
+def test_rollback_with_a_single_version_is_a_conflict(client, admin_headers):
+    response = client.post("/admin/aliases/rollback", headers=admin_headers)
+    assert response.status_code == 409 and response.get_json()["error"]["code"] == "nothing_to_roll_back"
+    missing = client.post("/admin/aliases/rollback", headers=admin_headers, json={"alias": "nope"})
+    assert missing.status_code == 404
+
+
+def test_admin_bodies_are_validated(client, admin_headers):
+    unknown = client.post("/admin/reindex", headers=admin_headers, json={"sourse": "x"})
+    assert unknown.status_code == 400 and unknown.get_json()["error"]["code"] == "invalid_body"
+    missing = client.post("/admin/reindex", headers=admin_headers, json={"source": "/nonexistent/catalog.csv"})
+    assert missing.status_code == 400 and missing.get_json()["error"]["code"] == "invalid_source"
+    assert client.post("/admin/reindex", headers=admin_headers, data="[1]").status_code == 400
+    huge = client.post("/admin/reindex", headers=admin_headers, data="{" + " " * 20_000 + "}")
+    assert huge.status_code == 413
+
+
+def test_unknown_job_is_404(client, admin_headers):
+    for job_id in ("0123456789abcdef0123456789abcdef", "..%2F..%2Fetc", "x"):
+        assert client.get(f"/admin/jobs/{job_id}", headers=admin_headers).status_code == 404
+
+
+QUEPID = "query,docid,rating\nspace cowboys,s351,3\nspace cowboys,s72,0\ndragons,s10,2\n"
+
+
+def test_judgement_list_upload_and_download(client, admin_headers):
+    created = client.put("/admin/judgments/api-test?format=quepid", headers=admin_headers, data=QUEPID)
+    assert created.status_code == 201
+    body = created.get_json()
+    assert (body["list"], body["format"], body["rows"], body["inserted"]) == ("api-test", "quepid", 3, 3)
+    assert "path" not in body
+    listed = {lst["name"]: lst for lst in client.get("/admin/judgments", headers=admin_headers).get_json()["lists"]}
+    assert (listed["api-test"]["judgments"], listed["api-test"]["queries"]) == (3, 2)
+    trec = client.get("/admin/judgments/api-test?format=quepid", headers=admin_headers)
+    assert trec.status_code == 200 and trec.mimetype == "text/plain"
+    assert sorted(trec.get_data(as_text=True).strip().splitlines()[1:]) == [
+        "dragons,s10,2", "space cowboys,s351,3", "space cowboys,s72,0"]
+
+
+def test_judgement_upload_errors_are_400_and_nothing_is_stored(client, admin_headers):
+    bad = client.put("/admin/judgments/api-bad?format=quepid", headers=admin_headers, data="q,d\nx,y\n")
+    assert bad.status_code == 400 and bad.get_json()["error"]["code"] == "invalid_judgments"
+    rows = client.put("/admin/judgments/api-bad?format=quepid", headers=admin_headers,
+                      data="query,docid,rating\nx,s1,high\n")
+    assert rows.status_code == 400
+    assert client.get("/admin/judgments/api-bad", headers=admin_headers).status_code == 404
+    assert client.put("/admin/judgments/x?format=excel", headers=admin_headers, data="").status_code == 400

@@ -1,0 +1,71 @@
+"""Property-based contract tests: schemathesis generates requests from /openapi.json and checks that nothing
+yields a 5xx and that every response (status, content type, body) matches the published schema.
+
+Admin GETs and the judgement upload carry a valid key so their real handlers are exercised; the two admin
+POSTs that would re-index or flip the alias run without one (their 401 path). The normal suite runs over
+1,000 cases; the ``slow`` variant runs ten times more.
+"""
+
+from __future__ import annotations
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, given, settings
+from hypothesis.errors import Unsatisfiable
+from schemathesis import GenerationMode
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+NO_KEY_OPERATIONS = {("POST", "/admin/reindex"), ("POST", "/admin/aliases/rollback")}
+
+
+def run_all(app, admin_headers, per_operation: int, mode: GenerationMode = GenerationMode.POSITIVE) -> dict[str, int]:
+    schema = schemathesis.openapi.from_wsgi("/openapi.json", app)
+    calls: dict[str, int] = {}
+    for result in schema.get_all_operations():
+        operation = result.ok()
+        key = (operation.method.upper(), operation.path)
+        keyed = operation.path.startswith("/admin") and key not in NO_KEY_OPERATIONS
+        exercise(operation, " ".join(key), admin_headers if keyed else None, per_operation, calls, mode)
+    return calls
+
+
+def exercise(operation, label: str, headers, examples: int, calls: dict[str, int], mode: GenerationMode) -> None:
+    @given(case=operation.as_strategy(generation_mode=mode))
+    @settings(max_examples=examples, deadline=None, database=None, derandomize=True,
+              suppress_health_check=list(HealthCheck))
+    def run(case):
+        case.call_and_validate(headers=headers, checks=CHECKS)
+        calls[label] = calls.get(label, 0) + 1
+
+    try:
+        run()
+    except Unsatisfiable:
+        if mode is GenerationMode.POSITIVE:
+            raise
+        # negative mode: the operation has no input that can be made invalid (e.g. GET /healthz)
+
+
+def test_openapi_contract_over_a_thousand_generated_cases(app, admin_headers):
+    calls = run_all(app, admin_headers, per_operation=80)
+    assert len(calls) == 16, sorted(calls)  # every documented operation was exercised
+    assert sum(calls.values()) >= 1000, calls
+
+
+def test_invalid_requests_are_4xx_never_5xx(app, admin_headers):
+    """Negative mode: wrong types, out-of-range values, missing or malformed bodies."""
+    calls = run_all(app, admin_headers, per_operation=20, mode=GenerationMode.NEGATIVE)
+    assert sum(calls.values()) >= 200, calls
+
+
+@pytest.mark.slow
+def test_openapi_contract_ten_thousand_cases(app, admin_headers):
+    calls = run_all(app, admin_headers, per_operation=800)
+    assert sum(calls.values()) >= 10_000, calls
+    negative = run_all(app, admin_headers, per_operation=200, mode=GenerationMode.NEGATIVE)
+    assert sum(negative.values()) >= 1000, negative
