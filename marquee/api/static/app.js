@@ -1,118 +1,281 @@
-// The search page: plain JS over the JSON API. Highlights arrive HTML-escaped with <mark> from the server.
+// The search page: plain JS over the JSON API, no build step. Highlights arrive HTML-escaped with <mark>.
 (() => {
   const $ = (id) => document.getElementById(id);
-  const state = { q: "", filters: {}, from: 0, size: 10, understand: true };
-  const FACET_PARAM = { genres: "genre", kind: "kind", countries: "country", rating: "rating" };
-  const text = (value) => { const span = document.createElement("span"); span.textContent = value; return span.innerHTML; };
+  const FACETS = { genres: "genre", kind: "kind", decade: "decade", countries: "country", rating: "rating" };
+  const FACET_LABEL = { genres: "Genre", kind: "Type", decade: "Decade", countries: "Country", rating: "Rating" };
+  const FIELD_PARAM = { genres: "genre", countries: "country", kind: "kind", rating: "rating", "people.raw": "person" };
+  const FILTER_PARAMS = ["genre", "kind", "country", "rating", "person", "year_from", "year_to"];
+  const PAGE_SIZE = 10;
+  const state = { q: "", filters: {}, from: 0, understand: true, last: null };
+  const esc = (value) => { const span = document.createElement("span"); span.textContent = String(value ?? ""); return span.innerHTML; };
 
+  // -- URL <-> state ------------------------------------------------------------------------------------
   function params() {
-    const p = new URLSearchParams({ q: state.q, from: state.from, size: state.size });
-    if (!state.understand) p.set("understand", "false");
+    const p = new URLSearchParams();
+    if (state.q) p.set("q", state.q);
     for (const [name, values] of Object.entries(state.filters)) values.forEach((v) => p.append(name, v));
+    if (!state.understand) p.set("understand", "false");
+    if (state.from) p.set("from", state.from);
     return p;
   }
+  function readUrl() {
+    const p = new URLSearchParams(location.search);
+    state.q = p.get("q") || "";
+    state.from = Number(p.get("from")) || 0;
+    state.understand = p.get("understand") !== "false";
+    state.filters = {};
+    FILTER_PARAMS.forEach((name) => { const v = p.getAll(name); if (v.length) state.filters[name] = v; });
+    $("q").value = state.q;
+  }
 
-  async function search(push = true) {
-    const response = await fetch(`/search?${params()}`);
-    const body = await response.json();
-    if (!response.ok) { $("summary").textContent = body.error.message; $("results").innerHTML = ""; return; }
-    if (push) history.replaceState(null, "", `/?${params()}`);
+  // -- search -------------------------------------------------------------------------------------------
+  async function search({ push = true } = {}) {
+    const query = params();
+    query.set("size", PAGE_SIZE);
+    $("results").setAttribute("aria-busy", "true");
+    let body, response;
+    try {
+      response = await fetch(`/search?${query}`);
+      body = await response.json();
+    } catch (err) {
+      body = { error: { message: "The search service is not reachable." } };
+    }
+    $("results").setAttribute("aria-busy", "false");
+    if (!response || !response.ok) {
+      $("summary").textContent = body.error ? body.error.message : "Something went wrong.";
+      $("results").innerHTML = ""; $("pager").innerHTML = ""; $("facets").innerHTML = ""; $("understood").innerHTML = "";
+      return;
+    }
+    const url = `/?${params()}`;
+    if (push && url !== location.pathname + location.search) history.pushState(null, "", url);
     render(body);
-    sendEvent(body);
+    sendImpressions(body);
   }
 
   function render(body) {
-    $("summary").textContent = `${body.total} result${body.total === 1 ? "" : "s"} · ${body.took_ms} ms`;
-    $("results").innerHTML = body.hits.map((hit, i) => {
+    const plural = body.total === 1 ? "" : "s";
+    $("summary").textContent = `${body.total.toLocaleString()} title${plural}${state.q ? ` for “${state.q}”` : ""} · ${body.took_ms} ms`;
+    $("results").innerHTML = body.hits.length ? body.hits.map((hit, i) => {
       const f = hit.fields;
-      const meta = [f.kind, f.year, (f.genres || []).slice(0, 3).join(", "), f.rating].filter(Boolean).map(text).join(" · ");
-      const body = hit.highlights.body || text((f.body || "").slice(0, 220));
-      return `<li><h2><a href="#" data-id="${text(hit.id)}" data-position="${state.from + i + 1}">${hit.highlights.title || text(hit.title)}</a></h2>
-              <p class="meta">${meta}</p><p>${body}</p></li>`;
-    }).join("");
-    renderUnderstood(body.understood);
-    renderFacets(body.facets);
-    const page = Math.floor(state.from / state.size) + 1, pages = Math.ceil(body.total / state.size);
-    $("pager").innerHTML = `<button id="prev" ${state.from === 0 ? "disabled" : ""}>Previous</button>
-      <span>Page ${page} of ${Math.max(pages, 1)}</span><button id="next" ${page >= pages ? "disabled" : ""}>Next</button>`;
+      const length = f.duration_minutes ? `${f.duration_minutes} min` : f.seasons ? `${f.seasons} season${f.seasons > 1 ? "s" : ""}` : "";
+      const meta = [f.year, length, f.rating].filter(Boolean).map(esc).join(" · ");
+      const genres = (f.genres || []).slice(0, 3).map((g) => `<span class="tag">${esc(g)}</span>`).join("");
+      const text = hit.highlights.body || esc((f.body || "").slice(0, 240));
+      const people = [...(f.directors || []).slice(0, 1), ...(f.cast || []).slice(0, 3)].map(esc).join(", ");
+      return `<li class="card">
+        <div class="card-head"><span class="kind kind-${f.kind === "TV Show" ? "show" : "movie"}">${esc(f.kind || "")}</span>
+          <h2><a href="/documents/${encodeURIComponent(hit.id)}" data-id="${esc(hit.id)}" data-position="${state.from + i + 1}">${hit.highlights.title || esc(hit.title)}</a></h2></div>
+        <p class="meta">${meta}</p><p class="snippet">${text}</p>
+        ${people ? `<p class="people">${people}</p>` : ""}<div class="tags">${genres}</div></li>`;
+    }).join("") : `<li class="empty">No titles match. Try fewer words or remove a filter.</li>`;
+    renderUnderstood(body.understood || {});
+    renderFacets(body.facets || {});
+    renderPager(body.total);
   }
 
+  // -- "understood as" chips: each recognised phrase is a removable chip ---------------------------------
+  function chipsFrom(u) {
+    return (u.matches || []).map((m, index) => {
+      const values = m.range ? (m.range[0] === m.range[1] ? `${m.range[0]}` : `${m.range[0]}–${m.range[1]}`) : m.values.join(", ");
+      const field = m.field === "people.raw" ? "person" : m.field === "countries" ? "country" : m.field === "genres" ? "genre" : m.field;
+      return { index, field: m.field, label: `${field}: ${values}`, match: m };
+    });
+  }
   function renderUnderstood(u) {
-    const chips = [];
-    for (const [field, values] of Object.entries((u.filters || {}).terms || {})) {
-      values.forEach((v) => chips.push(`<span class="chip">${text(field.replace(".raw", ""))}: ${text(v)}
-        <button data-drop-understood aria-label="Search without understanding">×</button></span>`));
+    if (!state.understand) {
+      $("understood").innerHTML = `<span class="note">Searching the words as typed.</span>
+        <button type="button" class="linkish" data-understand-again>Understand my query again</button>`;
+      return;
     }
-    for (const [field, range] of Object.entries((u.filters || {}).ranges || {})) {
-      chips.push(`<span class="chip">${text(field)}: ${text(range.join("–"))}<button data-drop-understood aria-label="Search without understanding">×</button></span>`);
+    const chips = chipsFrom(u);
+    state.chips = chips;
+    state.relaxed = Boolean(u.relaxed);
+    if (!chips.length && !(u.notes || []).length) { $("understood").innerHTML = ""; return; }
+    const verb = u.relaxed ? "Preferring" : "Understood as";
+    $("understood").innerHTML = `<span class="note">${verb}:</span>` + chips.map((c) =>
+      `<span class="chip">${esc(c.label)}<button type="button" data-drop-chip="${c.index}" aria-label="Remove ${esc(c.label)}">×</button></span>`).join("")
+      + (u.notes || []).map((n) => `<span class="note small">${esc(n)}</span>`).join("");
+  }
+  // Removing a chip re-runs the query with understanding off: the other chips become explicit filters
+  // (their words leave the text), the removed chip's words stay as plain text.
+  // Relaxed chips are only preferences: then the chip's words simply leave the query, which is understood again.
+  function dropChip(index) {
+    const removed = (state.chips || []).find((c) => c.index === index);
+    if (state.relaxed && removed) {
+      const m = removed.match;
+      state.q = (state.q.slice(0, m.start) + state.q.slice(m.end)).replace(/\s+/g, " ").trim();
+      state.from = 0; $("q").value = state.q; search(); return;
     }
-    const notes = (u.notes || []).map((n) => `<span class="note">${text(n)}</span>`);
-    $("understood").innerHTML = chips.length || notes.length ? `<span class="note">Understood as:</span>${chips.join("")}${notes.join("")}` : "";
+    const keep = (state.chips || []).filter((c) => c.index !== index);
+    const query = state.q;
+    const spans = [];
+    const filters = { ...state.filters };
+    for (const chip of keep) {
+      const m = chip.match;
+      const param = FIELD_PARAM[m.field];
+      if (m.range && (m.field === "year" || m.field === "decade")) {
+        filters.year_from = [String(m.range[0])]; filters.year_to = [String(m.range[1])]; spans.push(m);
+      } else if (param && m.values.length) {
+        filters[param] = [...new Set([...(filters[param] || []), ...m.values])]; spans.push(m);
+      }
+    }
+    let text = query;
+    spans.sort((a, b) => b.start - a.start).forEach((m) => { text = text.slice(0, m.start) + text.slice(m.end); });
+    state.q = text.replace(/\s+/g, " ").trim() || query;
+    state.filters = filters; state.understand = false; state.from = 0;
+    $("q").value = state.q;
+    search();
   }
 
+  // -- facets and active filters ---------------------------------------------------------------------------
+  function decadeRange(value) { const start = Number(value); return [String(start), String(start + 9)]; }
+  function isActive(param, value) {
+    if (param === "decade") { const [a, b] = decadeRange(value); return (state.filters.year_from || [])[0] === a && (state.filters.year_to || [])[0] === b; }
+    return (state.filters[param] || []).includes(String(value));
+  }
   function renderFacets(facets) {
-    $("facets").innerHTML = Object.entries(FACET_PARAM).map(([field, param]) => {
-      const buckets = facets[field] || [];
+    const active = Object.entries(state.filters).flatMap(([name, values]) => values.map((v) => ({ name, v })));
+    const activeHtml = active.length ? `<div class="active"><h3>Filters</h3>${active.map(({ name, v }) =>
+      `<span class="chip chip-filter">${esc(name.replace("_", " "))}: ${esc(v)}<button type="button" data-drop-filter="${esc(name)}" data-value="${esc(v)}" aria-label="Remove filter ${esc(name)} ${esc(v)}">×</button></span>`).join("")}
+      <button type="button" class="linkish" data-clear-filters>Clear all</button></div>` : "";
+    $("facets").innerHTML = activeHtml + Object.entries(FACETS).map(([field, param]) => {
+      const buckets = (facets[field] || []).slice(0, field === "genres" ? 10 : 6);
       if (!buckets.length) return "";
-      const active = state.filters[param] || [];
-      return `<h3>${text(field)}</h3>` + buckets.slice(0, 8).map((b) =>
-        `<button data-facet="${param}" data-value="${text(b.value)}" aria-pressed="${active.includes(b.value)}">
-           <span>${text(b.value)}</span><span>${b.count}</span></button>`).join("");
+      return `<fieldset><legend>${FACET_LABEL[field]}</legend>` + buckets.map((b) => {
+        const label = field === "decade" ? `${b.value}s` : b.value;
+        return `<button type="button" class="facet" data-facet="${param}" data-value="${esc(b.value)}" aria-pressed="${isActive(param, b.value)}">
+           <span>${esc(label)}</span><span class="count">${b.count.toLocaleString()}</span></button>`;
+      }).join("") + "</fieldset>";
     }).join("");
   }
-
-  function sendEvent(body) {
-    state.last = { query_id: body.query_id, query: state.q || "*",
-                   impressions: body.hits.map((h, i) => ({ doc_id: h.id, position: state.from + i + 1 })) };
-    if (!state.q) return;
-    fetch("/events", { method: "POST", headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ ...state.last, timestamp: new Date().toISOString() }) }).catch(() => {});
-  }
-
-  async function openDetail(id, position) {
-    if (state.last && state.q) {
-      fetch("/events", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({
-        ...state.last, timestamp: new Date().toISOString(), clicks: [{ doc_id: id, position }] }) }).catch(() => {});
+  function toggleFacet(param, value) {
+    if (param === "decade") {
+      const [a, b] = decadeRange(value);
+      if (isActive(param, value)) { delete state.filters.year_from; delete state.filters.year_to; }
+      else { state.filters.year_from = [a]; state.filters.year_to = [b]; }
+    } else {
+      const values = state.filters[param] || [];
+      state.filters[param] = values.includes(value) ? values.filter((v) => v !== value) : [...values, value];
+      if (!state.filters[param].length) delete state.filters[param];
     }
-    const doc = await (await fetch(`/documents/${encodeURIComponent(id)}`)).json();
-    $("detail-title").textContent = doc.title;
-    $("detail-meta").textContent = [doc.kind, doc.year, (doc.genres || []).join(", "), (doc.directors || []).join(", ")].filter(Boolean).join(" · ");
-    $("detail-body").textContent = doc.body;
-    const similar = await (await fetch(`/documents/${encodeURIComponent(id)}/similar?size=6`)).json();
-    $("detail-similar").innerHTML = similar.hits.map((h) => `<li><a href="#" data-id="${text(h.id)}">${text(h.title)}</a></li>`).join("");
-    if (!$("detail").open) $("detail").showModal();
+    state.from = 0; search();
   }
 
-  $("search-form").addEventListener("submit", (e) => {
-    e.preventDefault(); state.q = $("q").value.trim(); state.from = 0; state.filters = {}; state.understand = true; search();
+  // -- pagination -----------------------------------------------------------------------------------------
+  function renderPager(total) {
+    const pages = Math.min(Math.ceil(total / PAGE_SIZE), Math.floor(1000 / PAGE_SIZE));
+    const page = Math.floor(state.from / PAGE_SIZE) + 1;
+    if (pages <= 1) { $("pager").innerHTML = ""; return; }
+    const numbers = [...new Set([1, page - 1, page, page + 1, pages].filter((n) => n >= 1 && n <= pages))];
+    const buttons = numbers.map((n, i) => (i && n - numbers[i - 1] > 1 ? `<span class="gap">…</span>` : "")
+      + `<button type="button" data-page="${n}" ${n === page ? 'aria-current="page"' : ""} aria-label="Page ${n}">${n}</button>`).join("");
+    $("pager").innerHTML = `<button type="button" data-page="${page - 1}" ${page === 1 ? "disabled" : ""}>‹ Previous</button>${buttons}
+      <button type="button" data-page="${page + 1}" ${page >= pages ? "disabled" : ""}>Next ›</button>`;
+  }
+
+  // -- events (UBI-shaped: one record per query_id; clicks match an impression) ----------------------------
+  function post(payload) {
+    fetch("/events", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(payload), keepalive: true }).catch(() => {});
+  }
+  function sendImpressions(body) {
+    state.last = { query_id: body.query_id, query: state.q || "*", application: "marquee-web",
+                   impressions: body.hits.map((h, i) => ({ doc_id: h.id, position: state.from + i + 1 })) };
+    if (body.hits.length) post({ ...state.last, timestamp: new Date().toISOString() });
+  }
+  function sendClick(id, position) {
+    if (!state.last || !state.last.impressions.some((i) => i.doc_id === id && i.position === position)) return;
+    post({ ...state.last, timestamp: new Date().toISOString(), clicks: [{ doc_id: id, position, timestamp: new Date().toISOString() }] });
+  }
+
+  // -- detail view ------------------------------------------------------------------------------------------
+  async function openDetail(id) {
+    const response = await fetch(`/documents/${encodeURIComponent(id)}`);
+    if (!response.ok) return;
+    const doc = await response.json();
+    $("detail-title").textContent = doc.title;
+    const length = doc.duration_minutes ? `${doc.duration_minutes} min` : doc.seasons ? `${doc.seasons} season${doc.seasons > 1 ? "s" : ""}` : "";
+    $("detail-meta").textContent = [doc.kind, doc.year, length, doc.rating, (doc.countries || []).join(", ")].filter(Boolean).join(" · ");
+    $("detail-body").textContent = doc.body || "";
+    const credits = [["Director", doc.directors], ["Cast", (doc.cast || []).slice(0, 8)], ["Genres", doc.genres]]
+      .filter(([, v]) => v && v.length).map(([k, v]) => `<dt>${k}</dt><dd>${v.map(esc).join(", ")}</dd>`).join("");
+    $("detail-credits").innerHTML = credits;
+    $("detail-similar").innerHTML = `<li class="muted">Loading…</li>`;
+    if (!$("detail").open) $("detail").showModal();
+    $("detail").scrollTop = 0;
+    const similar = await (await fetch(`/documents/${encodeURIComponent(id)}/similar?size=6`)).json();
+    $("detail-similar").innerHTML = (similar.hits || []).map((h) =>
+      `<li><a href="/documents/${encodeURIComponent(h.id)}" data-id="${esc(h.id)}">${esc(h.title)}</a>
+         <span class="muted">${esc([h.fields.kind, h.fields.year].filter(Boolean).join(" · "))}</span></li>`).join("");
+  }
+
+  // -- autocomplete: an ARIA combobox over /suggest ----------------------------------------------------------
+  const box = $("q"), list = $("suggestions");
+  let timer, active = -1, options = [];
+  function closeList() { list.hidden = true; box.setAttribute("aria-expanded", "false"); box.removeAttribute("aria-activedescendant"); active = -1; }
+  function highlight(index) {
+    active = index;
+    [...list.children].forEach((el, i) => el.setAttribute("aria-selected", String(i === index)));
+    if (index >= 0) box.setAttribute("aria-activedescendant", `suggestion-${index}`); else box.removeAttribute("aria-activedescendant");
+  }
+  async function suggest() {
+    const q = box.value.trim();
+    if (q.length < 2) { closeList(); return; }
+    const response = await fetch(`/suggest?${new URLSearchParams({ q, size: 8 })}`);
+    if (!response.ok || box.value.trim() !== q) return;
+    options = (await response.json()).suggestions;
+    if (!options.length) { closeList(); return; }
+    list.innerHTML = options.map((s, i) => `<li role="option" id="suggestion-${i}" aria-selected="false" data-index="${i}">
+      <span>${esc(s.text)}</span><span class="muted">${s.kind === "person" ? "person" : "title"}</span></li>`).join("");
+    list.hidden = false; box.setAttribute("aria-expanded", "true"); highlight(-1);
+  }
+  function choose(index) {
+    const s = options[index];
+    closeList();
+    if (!s) return;
+    if (s.kind === "title" && s.id) { openDetail(s.id); return; }
+    box.value = s.text; submit();
+  }
+  box.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(suggest, 120); });
+  box.addEventListener("keydown", (e) => {
+    if (list.hidden) return;
+    if (e.key === "ArrowDown") { e.preventDefault(); highlight((active + 1) % options.length); }
+    else if (e.key === "ArrowUp") { e.preventDefault(); highlight(active <= 0 ? options.length - 1 : active - 1); }
+    else if (e.key === "Escape") { closeList(); }
+    else if (e.key === "Enter" && active >= 0) { e.preventDefault(); choose(active); }
   });
-  let timer;
-  $("q").addEventListener("input", () => {
-    clearTimeout(timer);
-    timer = setTimeout(async () => {
-      const q = $("q").value.trim();
-      if (q.length < 2) return;
-      const body = await (await fetch(`/suggest?${new URLSearchParams({ q })}`)).json();
-      $("suggestions").innerHTML = (body.suggestions || []).map((s) => `<option value="${text(s.text)}">`).join("");
-    }, 120);
-  });
+  box.addEventListener("blur", () => setTimeout(closeList, 150));
+  list.addEventListener("mousedown", (e) => { const li = e.target.closest("[data-index]"); if (li) { e.preventDefault(); choose(Number(li.dataset.index)); } });
+
+  // -- wiring ----------------------------------------------------------------------------------------------
+  function submit() {
+    state.q = box.value.trim(); state.from = 0; state.filters = {}; state.understand = true; closeList(); search();
+  }
+  $("search-form").addEventListener("submit", (e) => { e.preventDefault(); submit(); });
   document.addEventListener("click", (e) => {
-    const facet = e.target.closest("[data-facet]");
-    if (facet) {
-      const { facet: name, value } = facet.dataset;
-      const values = state.filters[name] || [];
-      state.filters[name] = values.includes(value) ? values.filter((v) => v !== value) : [...values, value];
+    const t = e.target;
+    const facet = t.closest("[data-facet]");
+    if (facet) { toggleFacet(facet.dataset.facet, facet.dataset.value); return; }
+    const chip = t.closest("[data-drop-chip]");
+    if (chip) { dropChip(Number(chip.dataset.dropChip)); return; }
+    const filter = t.closest("[data-drop-filter]");
+    if (filter) {
+      const name = filter.dataset.dropFilter;
+      if (name === "year_from" || name === "year_to") { delete state.filters.year_from; delete state.filters.year_to; }
+      else { state.filters[name] = (state.filters[name] || []).filter((v) => v !== filter.dataset.value); if (!state.filters[name].length) delete state.filters[name]; }
       state.from = 0; search(); return;
     }
-    if (e.target.closest("[data-drop-understood]")) { state.understand = false; state.from = 0; search(); return; }
-    const link = e.target.closest("a[data-id]");
-    if (link) { e.preventDefault(); openDetail(link.dataset.id, Number(link.dataset.position || 1)); return; }
-    if (e.target.id === "prev") { state.from = Math.max(0, state.from - state.size); search(); }
-    if (e.target.id === "next") { state.from += state.size; search(); }
+    if (t.closest("[data-clear-filters]")) { state.filters = {}; state.from = 0; search(); return; }
+    if (t.closest("[data-understand-again]")) { state.understand = true; state.filters = {}; state.from = 0; search(); return; }
+    const pageButton = t.closest("[data-page]");
+    if (pageButton && !pageButton.disabled) { state.from = (Number(pageButton.dataset.page) - 1) * PAGE_SIZE; search(); $("summary").focus(); return; }
+    const link = t.closest("a[data-id]");
+    if (link) {
+      e.preventDefault();
+      if (link.dataset.position) sendClick(link.dataset.id, Number(link.dataset.position));
+      openDetail(link.dataset.id);
+    }
   });
-
-  const initial = new URLSearchParams(location.search);
-  state.q = initial.get("q") || "";
-  $("q").value = state.q;
-  search(false);
+  window.addEventListener("popstate", () => { readUrl(); search({ push: false }); });
+  readUrl();
+  search({ push: false });
 })();
