@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import logging
+import os
 import sys
 from pathlib import Path
 from typing import Any
 
 from marquee.api.wiring import make_backend
 from marquee.settings import Settings
+
+log = logging.getLogger(__name__)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -30,6 +34,7 @@ def _gunicorn_app(settings: Settings, args: argparse.Namespace) -> Any:
     from gunicorn.app.base import BaseApplication
 
     from marquee.api.app import create_app
+    from marquee.api.logs import configure_json_logging
 
     options = {
         "bind": args.bind or f"{settings.host}:{settings.port}",
@@ -51,8 +56,14 @@ def _gunicorn_app(settings: Settings, args: argparse.Namespace) -> Any:
                 self.cfg.set(key, value)
 
         def load(self) -> Any:
+            configure_json_logging(settings.log_level)
             app = create_app(settings)
-            app.extensions["marquee"].warm_up()
+            services = app.extensions["marquee"]
+            services.warm_up()
+            log.info(
+                "worker %d ready: models loaded in %.2fs, serving %s",
+                os.getpid(), services.model_load_seconds, services.backend.get_alias(settings.alias),
+            )
             return app
 
     return MarqueeApplication()

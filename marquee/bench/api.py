@@ -1,0 +1,209 @@
+"""``marquee bench api``: closed-loop HTTP load against ``marquee serve`` (gunicorn) on 127.0.0.1.
+
+For each pipeline (bm25, hybrid, hybrid+ltr when a model is loaded) and each concurrency (1, 4, 16), N client
+threads each send one request, wait for the answer, and send the next, over a fixed list of realistic queries
+(``benchmarks/queries/netflix_queries.txt``). Every cell is bounded by a request count and a time budget;
+traffic never leaves the loopback interface. Latencies are measured by the client, end to end (HTTP included).
+
+The index is the served alias under ``settings.home`` when there is one (``var/`` after ``make demo``); otherwise
+the bundled catalog is indexed once into ``<home>/bench-api`` with the configured (real) embedder.
+Note: client and server share the machine's cores, so the figures include the load generator's cost.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from itertools import cycle
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from marquee.settings import Settings
+
+QUERIES = Path(__file__).resolve().parents[2] / "benchmarks" / "queries" / "netflix_queries.txt"
+CONCURRENCY = (1, 4, 16)
+PIPELINES = {"bm25": {"pipeline": "bm25"}, "hybrid": {"pipeline": "hybrid"},
+             "hybrid+ltr": {"pipeline": "hybrid", "rerank": "ltr"}}
+DEFAULT_REQUESTS = 600
+CELL_SECONDS = 20.0
+WARM_UP_REQUESTS = 40
+START_TIMEOUT = 300.0
+
+
+def load_queries(path: Path = QUERIES) -> list[str]:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _marquee(home: Path, settings: Settings, *args: str) -> list[str]:
+    """A ``marquee`` command line for a child process; home and embedder go as flags (no env juggling)."""
+    return [sys.executable, "-m", "marquee.api.cli", "--home", str(home), "--embedder", settings.embedder, *args]
+
+
+def _served(home: Path, settings: Settings) -> bool:
+    from marquee.api.wiring import make_backend
+
+    backend = make_backend(settings.replace(home=home))
+    try:
+        return backend.get_alias(settings.alias) is not None
+    finally:
+        backend.close()
+
+
+def ensure_index(settings: Settings) -> tuple[Path, bool]:
+    """The home to serve and whether it had to be built now."""
+    if _served(settings.home, settings):
+        return settings.home, False
+    home = settings.home / "bench-api"
+    if _served(home, settings):
+        return home, False
+    command = _marquee(home, settings, "reindex", str(settings.catalog), "--format", settings.catalog_format,
+                       "--no-ner", "--progress", "none")
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+    return home, True
+
+
+class Server:
+    """``marquee serve`` in its own process group on a free loopback port; logs go to a temporary file."""
+
+    def __init__(self, home: Path, settings: Settings) -> None:
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.log = tempfile.NamedTemporaryFile(prefix="marquee-bench-api-", suffix=".log", delete=False)
+        command = _marquee(home, settings, "serve", "--bind", f"127.0.0.1:{self.port}",
+                           "--workers", str(settings.workers), "--threads", str(settings.threads))
+        self.process = subprocess.Popen(command, stdout=self.log, stderr=self.log, start_new_session=True)
+
+    def wait_ready(self, timeout: float = START_TIMEOUT) -> float:
+        started = time.perf_counter()
+        while time.perf_counter() - started < timeout:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"marquee serve exited with {self.process.returncode}; see {self.log.name}")
+            try:
+                if requests.get(f"{self.base}/readyz", timeout=2).status_code == 200:
+                    return time.perf_counter() - started
+            except (requests.ConnectionError, requests.Timeout):
+                pass  # not listening yet, or the worker is still loading its models
+            time.sleep(0.25)
+        raise RuntimeError(f"marquee serve was not ready after {timeout:.0f}s; see {self.log.name}")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+        self.log.close()
+
+
+def closed_loop(base: str, params: dict[str, str], queries: list[str], concurrency: int, limit: int,
+                budget: float) -> dict[str, Any]:
+    """``concurrency`` threads, each one request in flight; stops at ``limit`` requests or ``budget`` seconds."""
+    lock = threading.Lock()
+    source = cycle(queries)
+    latencies: list[float] = []
+    failures: list[int] = []
+    issued = 0
+    deadline = time.perf_counter() + budget
+
+    def next_query() -> str | None:
+        nonlocal issued
+        with lock:
+            if issued >= limit or time.perf_counter() > deadline:
+                return None
+            issued += 1
+            return next(source)
+
+    def worker() -> None:
+        with requests.Session() as session:
+            while (query := next_query()) is not None:
+                started = time.perf_counter()
+                try:
+                    status = session.get(f"{base}/search", params={"q": query, "size": 10, **params},
+                                         timeout=30).status_code
+                except requests.RequestException:
+                    status = 0
+                elapsed = time.perf_counter() - started
+                with lock:
+                    if status == 200:
+                        latencies.append(elapsed)
+                    else:
+                        failures.append(status)
+
+    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    wall = time.perf_counter() - started
+    ordered = sorted(latencies)
+
+    def pct(p: float) -> float | None:
+        return round(ordered[min(len(ordered) - 1, int(p * len(ordered)))] * 1000, 2) if ordered else None
+
+    return {
+        "concurrency": concurrency,
+        "requests": len(latencies) + len(failures),
+        "errors": len(failures),
+        "p50_ms": round(statistics.median(ordered) * 1000, 2) if ordered else None,
+        "p99_ms": pct(0.99),
+        "req_per_s": round(len(latencies) / wall, 1) if wall > 0 else None,
+        "seconds": round(wall, 2),
+    }
+
+
+def _ltr_available(base: str) -> bool:
+    return requests.get(f"{base}/search", params={"q": "space", "rerank": "ltr"}, timeout=30).status_code == 200
+
+
+def run(settings: Settings, dataset: Path | None = None, limit: int | None = None) -> dict[str, Any]:
+    """``dataset`` may name another query file; ``limit`` caps the requests per cell (default 600)."""
+    queries = load_queries(Path(dataset)) if dataset else load_queries()
+    per_cell = limit or DEFAULT_REQUESTS
+    home, built = ensure_index(settings)
+    server = Server(home, settings)
+    try:
+        start_seconds = server.wait_ready()
+        doc_count = requests.get(f"{server.base}/search", params={"q": "", "size": 0}, timeout=30).json()["total"]
+        results: dict[str, Any] = {}
+        for name, params in PIPELINES.items():
+            if "rerank" in params and not _ltr_available(server.base):
+                results[name] = {"unavailable": "no LTR model under MODELS_DIR/ltr (train one: marquee train-ltr)"}
+                continue
+            closed_loop(server.base, params, queries, 2, WARM_UP_REQUESTS, CELL_SECONDS)
+            results[name] = [closed_loop(server.base, params, queries, c, per_cell, CELL_SECONDS) for c in CONCURRENCY]
+    finally:
+        server.stop()
+    return {
+        "benchmark": "api",
+        "server": f"gunicorn gthread, {settings.workers} workers x {settings.threads} threads, 127.0.0.1",
+        "embedder": settings.embedder,
+        "home": str(home),
+        "index_built_now": built,
+        "documents": doc_count,
+        "queries": len(queries),
+        "requests_per_cell": per_cell,
+        "cell_seconds_max": CELL_SECONDS,
+        "start_seconds": round(start_seconds, 2),
+        "cpu_count": os.cpu_count(),
+        "pipelines": results,
+    }
+

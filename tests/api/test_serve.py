@@ -1,0 +1,47 @@
+"""``marquee serve`` really starts gunicorn: each worker builds its app after the fork and loads its models once,
+logs are JSON lines, and the API answers on the bound port."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import requests
+
+from marquee.bench.api import free_port
+
+
+def test_gunicorn_workers_load_models_once_each(api_home, tmp_path):
+    port = free_port()
+    log_path = tmp_path / "serve.log"
+    command = [sys.executable, "-m", "marquee.api.cli", "--home", str(api_home), "--embedder", "hashing", "serve",
+               "--bind", f"127.0.0.1:{port}", "--workers", "2", "--threads", "2"]
+    with open(log_path, "wb") as log:
+        server = subprocess.Popen(command, stdout=log, stderr=log, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(f"http://127.0.0.1:{port}/readyz", timeout=5).status_code == 200:
+                    break
+            except (requests.ConnectionError, requests.Timeout):
+                time.sleep(0.2)
+        else:
+            raise AssertionError(f"not ready in 60s:\n{log_path.read_text()[-2000:]}")
+        body = requests.get(f"http://127.0.0.1:{port}/search", params={"q": "space cowboys", "size": 1}).json()
+        assert body["hits"][0]["title"] == "Space Cowboys"
+        for _ in range(6):  # spread over both workers
+            assert requests.get(f"http://127.0.0.1:{port}/suggest", params={"q": "tom"}).status_code == 200
+        time.sleep(1.0)  # every worker finishes warming up (readyz answered from the first one)
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+    records = [json.loads(line) for line in log_path.read_text().splitlines() if line.startswith("{")]
+    ready = [r for r in records if r["message"].startswith("worker ") and "models loaded" in r["message"]]
+    assert len(ready) == 2 and len({r["message"].split()[1] for r in ready}) == 2  # two pids, once each
+    access = [r for r in records if r["logger"] == "marquee.access" and r.get("route") == "/search"]
+    assert len(access) == 1 and access[0]["query_id"] == body["query_id"]
