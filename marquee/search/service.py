@@ -275,7 +275,10 @@ class SearchService:
         for hit in ranked:
             doc = docs.get(hit.id, {})
             bonus = sum(weight for field_name, value, weight in boosts if _has_value(doc, field_name, value))
-            rescored.append(hit._replace(score=hit.score * (1.0 + self.config.boost_weight * bonus)))
+            factor = 1.0 + self.config.boost_weight * bonus
+            # LTR scores can be negative: dividing a negative score moves it up, as multiplying a positive one does.
+            boosted = hit.score * factor if hit.score >= 0 else hit.score / factor
+            rescored.append(hit._replace(score=boosted))
         rescored.sort(key=lambda h: (-h.score, h.id))
         return rescored
 

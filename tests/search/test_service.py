@@ -139,3 +139,14 @@ def test_query_syntax_never_reaches_the_engine(service, q):
 def test_unknown_filter_value_returns_nothing_not_an_error(service):
     response = service.search(SearchRequest(q="space", filters=Filters.of({"genres": ["Polka"]})))
     assert (response.total, response.hits) == (0, [])
+
+
+def test_boosts_raise_negative_scores_too(service):
+    from marquee.search.fusion import FusedHit
+
+    ranked = [FusedHit("a", -0.5, (None, None), (None, None), (None, None)),
+              FusedHit("b", -1.0, (None, None), (None, None), (None, None))]
+    docs = {"a": {"kind": "Movie"}, "b": {"kind": "TV Show"}}
+    out = service._apply_boosts(ranked, [("kind", "TV Show", 4.0)], docs)
+    # b: -1.0 / (1 + 0.5 * 4) = -0.333 > -0.5 -> the boosted document now ranks first
+    assert [(h.id, round(h.score, 4)) for h in out] == [("b", -0.3333), ("a", -0.5)]
