@@ -5,6 +5,8 @@ Layout of a version directory::
     index.json     the OpenSearch-style body it was created from (schema source of truth)
     tantivy/       the tantivy index; every document carries its vector row and its JSON source
     vectors.npz    float32 vectors, row-aligned ids, live mask (written atomically)
+    impacts.npz    per text field postings with term frequencies and field lengths, row-aligned
+                   (written atomically): the eager BM25 path, see ``impacts.py``
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from marquee.search.backends.base import (
     LexicalQuery,
     SearchResult,
 )
+from marquee.search.backends.embedded.impacts import IMPACTS_FILE, ImpactIndex
 from marquee.search.backends.embedded.schema import ROW_FIELD, SOURCE_FIELD, EmbeddedSchema, build_schema
 from marquee.search.backends.embedded.vectors import VectorStore
 
@@ -73,6 +76,12 @@ class EmbeddedIndex:
         ]
         self._plan += [(target, source, str) for target, sources in self.schema.copy_to.items() for source in sources]
         self._source_keys = frozenset(n.split(".", 1)[0] for n in self.schema.fields) - set(self.schema.copy_to)
+        self._text_fields = tuple(n for n, spec in self.schema.fields.items() if spec.kind == "text")
+        loaded = ImpactIndex.load(path, self._text_fields)
+        # A version written before impacts existed has data but no impacts file: tantivy alone serves it.
+        self._impacts = loaded if loaded is not None else ImpactIndex(self._text_fields)
+        if loaded is None and self.vectors.size > 0:
+            self._impacts.enabled = False
 
     @classmethod
     def create(cls, path: Path, body: Mapping[str, Any], hnsw_threshold: int) -> EmbeddedIndex:
@@ -89,7 +98,8 @@ class EmbeddedIndex:
             self._writer = self._tantivy.writer(heap_size=_WRITER_HEAP, num_threads=1)
         return self._writer
 
-    def _to_tantivy(self, source: Mapping[str, Any], row: int) -> tantivy.Document:
+    def _to_tantivy(self, source: Mapping[str, Any], row: int) -> tuple[tantivy.Document, dict[str, list[str]]]:
+        """The tantivy document and, per text field, the tokens the engine will index for it."""
         values: dict[str, list[Any]] = {}
         for name, key, convert in self._plan:
             raw = source.get(key)
@@ -101,7 +111,11 @@ class EmbeddedIndex:
         values[ROW_FIELD] = [row]
         stored = {k: v for k, v in source.items() if k != self.schema.vector_field}
         values[SOURCE_FIELD] = [json.dumps(stored, ensure_ascii=False).encode("utf-8")]
-        return tantivy.Document.from_dict(values, self.schema.schema)
+        tokens = {
+            name: [token for value in values.get(name, ()) for token in self.schema.analyze(name, value)]
+            for name in self._text_fields
+        }
+        return tantivy.Document.from_dict(values, self.schema.schema), tokens
 
     def upsert(self, docs: Sequence[Mapping[str, Any]]) -> BulkResult:
         failed: list[BulkFailure] = []
@@ -122,7 +136,7 @@ class EmbeddedIndex:
                     previous = self.vectors.row_of(doc_id)
                     row = self.vectors.row_for(doc_id)
                     self.vectors.put(row, None if vector is None else np.asarray(vector, dtype=np.float32))
-                    tdoc = self._to_tantivy(source, row)
+                    tdoc, tokens = self._to_tantivy(source, row)
                 except (TypeError, ValueError) as exc:
                     if previous is None:
                         self.vectors.delete(doc_id)
@@ -130,6 +144,7 @@ class EmbeddedIndex:
                     continue
                 writer.delete_documents_by_term(ID_FIELD, doc_id)
                 writer.add_document(tdoc)
+                self._impacts.put(row, tokens)
                 ok += 1
         return BulkResult(ok, failed)
 
@@ -139,7 +154,9 @@ class EmbeddedIndex:
         with self._lock:
             writer = self._writer_or_open()
             for doc_id in ids:
-                if self.vectors.delete(doc_id):
+                row = self.vectors.row_of(doc_id)
+                if row is not None and self.vectors.delete(doc_id):
+                    self._impacts.remove(row)
                     writer.delete_documents_by_term(ID_FIELD, doc_id)
                     ok += 1
                 else:
@@ -147,9 +164,16 @@ class EmbeddedIndex:
         return BulkResult(ok, failed)
 
     def commit(self) -> None:
-        """Vectors first, then tantivy: a crash in between leaves extra vector rows no document points at."""
+        """Vectors and impacts first, then tantivy: a crash in between leaves extra rows no document points at
+        (and only in a version that is not served yet: the indexer writes new versions)."""
         with self._lock:
             self.vectors.save(self.path)
+            if self._impacts.enabled:
+                self._impacts.commit(self.vectors.size)
+                if self._impacts.enabled:
+                    self._impacts.save(self.path)
+                else:  # grew past MAX_POSTINGS: a stale file must not come back at the next open
+                    (self.path / IMPACTS_FILE).unlink(missing_ok=True)
             if self._writer is not None:
                 self._writer.commit()
                 self._writer.wait_merging_threads()
@@ -226,15 +250,30 @@ class EmbeddedIndex:
         rows = searcher.fast_field_values(ROW_FIELD, addresses)
         return [self.vectors.id_at(int(row)) for row in rows]
 
-    def lexical(self, query: LexicalQuery) -> SearchResult:
-        searcher = self._tantivy.searcher()
+    def lexical(self, query: LexicalQuery, engine: str = "auto") -> SearchResult:
+        """``engine``: ``auto`` takes the eager impact path when it covers the query's fields, ``tantivy``
+        forces the engine's own scoring (the reference the impact path is tested against)."""
         if not query.text.strip():
-            tq = self._filtered(None, query.filters)
-            sort_field, direction = query.sort or (ROW_FIELD, "asc")
-            order = tantivy.Order.Asc if direction == "asc" else tantivy.Order.Desc
-            result = searcher.search(tq, limit=max(query.size, 1), count=True, order_by_field=sort_field, order=order)
-            ids = self._ids_of(searcher, [addr for _, addr in result.hits])
-            return SearchResult([Hit(i, 0.0) for i in ids][: query.size], result.count)
+            return self._browse(query)
+        fields = [(f, b) for f, b in query.fields if f in self.schema.fields]
+        for field, _ in fields:
+            if self.schema.fields[field].kind not in ("text", "keyword"):
+                raise BackendError(f"cannot search {field!r}: not a text field")
+        if engine == "auto" and self._impacts.covers([f for f, _ in fields]):
+            return self._lexical_impacts(query, fields)
+        return self._lexical_tantivy(query)
+
+    def _browse(self, query: LexicalQuery) -> SearchResult:
+        searcher = self._tantivy.searcher()
+        tq = self._filtered(None, query.filters)
+        sort_field, direction = query.sort or (ROW_FIELD, "asc")
+        order = tantivy.Order.Asc if direction == "asc" else tantivy.Order.Desc
+        result = searcher.search(tq, limit=max(query.size, 1), count=True, order_by_field=sort_field, order=order)
+        ids = self._ids_of(searcher, [addr for _, addr in result.hits])
+        return SearchResult([Hit(i, 0.0) for i in ids][: query.size], result.count)
+
+    def _lexical_tantivy(self, query: LexicalQuery) -> SearchResult:
+        searcher = self._tantivy.searcher()
         text_query = self._text_query(query.text, query.fields, searcher)
         if text_query is None:
             return SearchResult([], 0)
@@ -245,9 +284,40 @@ class EmbeddedIndex:
         hits.sort(key=lambda h: (-h.score, h.id))
         return SearchResult(hits[: query.size], result.count)
 
+    def _lexical_impacts(self, query: LexicalQuery, fields: Sequence[tuple[str, float]]) -> SearchResult:
+        n_rows = self.vectors.size
+        tokens_by_analyzer: dict[str | None, list[str]] = {}
+        field_tokens = []
+        for field, boost in fields:
+            analyzer_name = self.schema.fields[field].analyzer
+            if analyzer_name not in tokens_by_analyzer:
+                tokens_by_analyzer[analyzer_name] = self.schema.analyze(field, query.text)
+            field_tokens.append((field, float(boost), tokens_by_analyzer[analyzer_name]))
+        scores = self._impacts.scores(n_rows, field_tokens)
+        allowed = self.allowed_rows(query.filters)
+        if allowed is not None:
+            scores = np.where(allowed[:n_rows], scores, 0.0)
+        matching = np.flatnonzero(scores > 0.0)
+        size = max(query.size, 0)
+        if matching.size > size:
+            # every row tied with the size-th score stays in, so the id tie-break below sees all of them
+            threshold = np.partition(scores[matching], matching.size - size)[matching.size - size] if size else np.inf
+            top = matching[scores[matching] >= threshold]
+        else:
+            top = matching
+        hits = [Hit(self.vectors.id_at(int(row)), float(scores[row])) for row in top]
+        hits.sort(key=lambda h: (-h.score, h.id))
+        return SearchResult(hits[:size], int(matching.size))
+
     def allowed_rows(self, filters: Filters | None) -> np.ndarray | None:
         if not filters:
             return None
+        if not filters.ranges and len(filters.terms) == 1 and filters.terms[0][0] == ID_FIELD:
+            # "these documents" (LTR features, facets of a result list): a dict lookup, not an engine query
+            mask = np.zeros(self.vectors.size, dtype=bool)
+            rows = [self.vectors.row_of(i) for i in filters.terms[0][1]]
+            mask[[r for r in rows if r is not None]] = True
+            return mask
         searcher = self._tantivy.searcher()
         limit = max(searcher.num_docs, 1)
         result = searcher.search(self._filtered(None, filters), limit=limit, count=False, order_by_field=ROW_FIELD)
@@ -338,3 +408,4 @@ class EmbeddedIndex:
             if self._writer is not None:
                 self._writer.rollback()
                 self._writer = None
+            self._impacts.rollback()
