@@ -8,6 +8,7 @@ from different weights are never mixed in one index.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
@@ -107,14 +108,19 @@ class MiniLMEmbedder:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         self.warm_up()
-        vectors = self._model.encode(
-            list(texts),
-            batch_size=self.batch_size,
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-            show_progress_bar=False,
-        )
-        return np.asarray(vectors, dtype=np.float32)
+        import torch
+
+        autocast = torch.autocast("cpu", dtype=torch.bfloat16) if self._bf16 else contextlib.nullcontext()
+        with autocast:
+            vectors = self._model.encode(
+                list(texts),
+                batch_size=self.batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+            )
+        # bf16 outputs come back as float32 rows whose norm is 1 only to bf16 precision: normalise again
+        return _normalise(np.asarray(vectors, dtype=np.float32)) if self._bf16 else np.asarray(vectors, np.float32)
 
 
 class OnnxMiniLMEmbedder:

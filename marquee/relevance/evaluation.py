@@ -20,6 +20,7 @@ from marquee.indexing.indexer import Indexer
 from marquee.relevance.datasets import BeirDataset
 from marquee.search.backends.base import Filters
 from marquee.search.backends.embedded import EmbeddedBackend
+from marquee.search.backends.embedded.index import FORMAT_VERSION
 from marquee.search.fusion import FusionSpec
 from marquee.search.retrieval import RetrievalConfig, Retriever
 
@@ -40,7 +41,9 @@ class EvaluationIndex:
 
 
 def _mapping_fingerprint() -> str:
-    return hashlib.sha256(json.dumps(mappings.load(), sort_keys=True).encode()).hexdigest()[:8]
+    """The mapping and the embedded engine's on-disk format: a cached index from either's past is rebuilt."""
+    payload = json.dumps({"mapping": mappings.load(), "format": FORMAT_VERSION}, sort_keys=True)
+    return hashlib.sha256(payload.encode()).hexdigest()[:8]
 
 
 def _reusable_documents(siblings: list[Path], indexer: Indexer) -> dict[str, Previous]:

@@ -37,6 +37,8 @@ from marquee.search.backends.embedded.schema import ROW_FIELD, SOURCE_FIELD, Emb
 from marquee.search.backends.embedded.vectors import VectorStore
 
 BODY_FILE = "index.json"
+# Bumped when a version directory gains or changes a file (2: impacts.npz), so caches keyed on it rebuild.
+FORMAT_VERSION = 2
 TANTIVY_DIR = "tantivy"
 _WRITER_HEAP = 128_000_000
 _FIELD_TYPES = {"integer": tantivy.FieldType.Integer, "float": tantivy.FieldType.Float, "date": tantivy.FieldType.Date}
