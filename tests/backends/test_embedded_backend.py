@@ -28,6 +28,21 @@ class TestEmbeddedHnswConformance(BackendConformance):
         backend.close()
 
 
+class TestEmbeddedTantivyScoringConformance(BackendConformance):
+    """Same suite with BM25 scored by tantivy on every query instead of the precomputed impacts."""
+
+    @pytest.fixture
+    def backend(self, tmp_path):
+        backend = EmbeddedBackend(tmp_path / "indices", lexical_engine="tantivy")
+        yield backend
+        backend.close()
+
+
+def test_an_unknown_lexical_engine_is_refused(tmp_path):
+    with pytest.raises(ValueError, match="valid: auto, tantivy"):
+        EmbeddedBackend(tmp_path, lexical_engine="lucene")
+
+
 def test_reopened_index_serves_the_same_results(tmp_path):
     first = EmbeddedBackend(tmp_path)
     first.create_index("c-v0001", mappings.load())

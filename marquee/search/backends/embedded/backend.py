@@ -23,6 +23,7 @@ from marquee.search.backends.base import (
 from marquee.search.backends.embedded.aliases import AliasFile
 from marquee.search.backends.embedded.index import BODY_FILE, EmbeddedIndex
 
+LEXICAL_ENGINES = ("auto", "tantivy")
 _VALID_NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
 
 
@@ -32,7 +33,12 @@ class EmbeddedBackend:
 
     name = "embedded"
 
-    def __init__(self, root: Path, hnsw_threshold: int = 200_000) -> None:
+    def __init__(self, root: Path, hnsw_threshold: int = 200_000, lexical_engine: str = "auto") -> None:
+        """``lexical_engine``: ``auto`` scores BM25 from precomputed impacts where an index has them (the
+        same scores, faster), ``tantivy`` always asks the engine (the reference; benchmarks compare both)."""
+        if lexical_engine not in LEXICAL_ENGINES:
+            raise ValueError(f"unknown lexical engine {lexical_engine!r}; valid: {', '.join(LEXICAL_ENGINES)}")
+        self.lexical_engine = lexical_engine
         self.root = Path(root)
         self.root.mkdir(parents=True, exist_ok=True)
         self.hnsw_threshold = hnsw_threshold
@@ -102,7 +108,7 @@ class EmbeddedBackend:
         return self.aliases.swap(alias, index)
 
     def lexical_search(self, index: str, query: LexicalQuery) -> SearchResult:
-        return self._resolve(index).lexical(query)
+        return self._resolve(index).lexical(query, self.lexical_engine)
 
     def vector_search(self, index: str, vector: np.ndarray, k: int, filters: Filters | None = None) -> SearchResult:
         return self._resolve(index).vector(vector, k, filters)
