@@ -68,8 +68,11 @@ FEATURES: tuple[str, ...] = (
     "year",
     "has_year",
 )
-# (title tokens, title token set, body token set, body length): what the text features need of a document.
-_Analyzed = tuple[tuple[str, ...], frozenset[str], frozenset[str], int]
+# (title tokens, title token set, body token set, body length, analysed people, analysed entities): what the
+# text features need of a document, computed once per document.
+_Analyzed = tuple[
+    tuple[str, ...], frozenset[str], frozenset[str], int, tuple[tuple[str, ...], ...], tuple[tuple[str, ...], ...]
+]
 
 FEATURE_INDEX: Mapping[str, int] = {name: i for i, name in enumerate(FEATURES)}
 
@@ -92,6 +95,16 @@ def _contains(haystack: Sequence[str], needle: Sequence[str]) -> bool:
     if n == 0 or n > len(haystack):
         return False
     return any(list(haystack[i : i + n]) == list(needle) for i in range(len(haystack) - n + 1))
+
+
+def _any_contained(query_tokens: Sequence[str], names: Sequence[Sequence[str]]) -> float:
+    """1.0 when one of the document's analysed names occurs in the query as a run of tokens. Most names
+    share no token with a short query, so a set test rules them out before the positional check."""
+    present = frozenset(query_tokens)
+    for name in names:
+        if name and name[0] in present and _contains(query_tokens, name):
+            return 1.0
+    return 0.0
 
 
 class FeatureExtractor:
@@ -119,7 +132,9 @@ class FeatureExtractor:
             return found
         title = tuple(self.analyze(str(doc.get("title") or "")))
         body = self.analyze(str(doc.get("body") or ""))
-        value = (title, frozenset(title), frozenset(body), len(body))
+        people = tuple(tuple(self.analyze(name)) for name in _names(doc.get("people")))
+        entities = tuple(tuple(self.analyze(name)) for name in _names(doc.get("entities")))
+        value = (title, frozenset(title), frozenset(body), len(body), people, entities)
         self._documents[key] = value
         if len(self._documents) > self.cache_size:
             self._documents.popitem(last=False)
@@ -171,7 +186,7 @@ class FeatureExtractor:
             matrix[row, col["fused_rank"]] = float(row + 1)
 
             doc = docs.get(hit.id, {})
-            title_tokens, title_set, body_set, body_length = self._analyzed(index, doc)
+            title_tokens, title_set, body_set, body_length, people, entities = self._analyzed(index, doc)
             if query_set:
                 matrix[row, col["title_coverage"]] = len(query_set & title_set) / len(query_set)
                 matrix[row, col["body_coverage"]] = len(query_set & body_set) / len(query_set)
@@ -179,8 +194,8 @@ class FeatureExtractor:
             matrix[row, col["doc_length"]] = float(body_length)
             matrix[row, col["title_length"]] = float(len(title_tokens))
             matrix[row, col["title_exact"]] = 1.0 if title_tokens and list(title_tokens) == query_tokens else 0.0
-            matrix[row, col["person_match"]] = self._name_match(doc.get("people"), raw_tokens)
-            matrix[row, col["entity_match"]] = self._name_match(doc.get("entities"), raw_tokens)
+            matrix[row, col["person_match"]] = _any_contained(raw_tokens, people)
+            matrix[row, col["entity_match"]] = _any_contained(raw_tokens, entities)
             popularity = doc.get("popularity")
             matrix[row, col["popularity"]] = math.log1p(max(0.0, float(popularity))) if popularity else 0.0
             year = doc.get("year")
@@ -192,11 +207,6 @@ class FeatureExtractor:
         matrix[:, col["dense_similarity_gap"]] = best - matrix[:, col["dense_similarity"]]
         return matrix
 
-    def _name_match(self, names: Any, query_tokens: Sequence[str]) -> float:
-        for name in _names(names):
-            if _contains(query_tokens, self.analyze(name)):
-                return 1.0
-        return 0.0
 
 
 def _similarities(query_vector: np.ndarray | None, stored: Sequence[Any]) -> np.ndarray:

@@ -137,7 +137,9 @@ class SearchBackend(Protocol):
 
     def get_documents(
         self, index: str, ids: Sequence[str], with_vectors: bool = False
-    ) -> dict[str, dict[str, Any]]: ...
+    ) -> dict[str, dict[str, Any]]:
+        """Sources by id, in ``ids`` order, missing ids left out. With ``with_vectors`` the ``embedding`` is a
+        sequence of floats: a list from OpenSearch's JSON, a float32 array from the embedded store."""
 
     def scan(self, index: str, fields: Sequence[str]) -> Iterator[dict[str, Any]]:
         """Every document's ``fields`` (``embedding`` allowed), for incremental re-indexing."""

@@ -103,7 +103,11 @@ class VectorStore:
         candidates = np.flatnonzero(mask)
         if candidates.size == 0:
             return []
-        scores = self._matrix[candidates] @ q
+        if candidates.size * 4 >= n:
+            # Most rows qualify: one matmul over the contiguous matrix beats gathering (copying) the rows first.
+            scores = (self._matrix[:n] @ q)[candidates]
+        else:
+            scores = self._matrix[candidates] @ q
         k = min(k, candidates.size)
         top = np.argpartition(-scores, k - 1)[:k]
         # Ties broken by row (insertion order) so results are stable across runs and backends.

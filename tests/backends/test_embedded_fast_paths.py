@@ -1,7 +1,8 @@
-"""The eager BM25 path (impacts.py) against tantivy's own scoring, on the bundled Netflix catalog.
+"""The embedded engine's fast paths against the engine's own answers, on the bundled Netflix catalog.
 
-The impact path is only allowed to exist because it returns what tantivy returns: the same documents in the
-same order, the same totals, scores equal to float32 rounding, with filters, boosts and repeated words.
+- eager BM25 (impacts.py) vs tantivy scoring: the same documents in the same order, the same totals, scores
+  equal to float32 rounding, with filters, boosts and repeated words;
+- the parsed-source cache: copies out, invalidated by a commit.
 """
 
 from __future__ import annotations
@@ -197,3 +198,18 @@ def test_an_index_past_the_postings_limit_falls_back_to_tantivy(tmp_path, monkey
     fallback = opened.lexical(query)
     assert fallback.hits and fallback == opened.lexical(query, engine="tantivy")
     backend.close()
+
+
+def test_sources_come_out_as_copies_and_a_commit_refreshes_them(tmp_path):
+    docs = _documents(20)
+    backend = EmbeddedBackend(tmp_path)
+    _small_index(backend, "c-v0001", docs)
+    first = backend.get_documents("c-v0001", [docs[0]["id"]])[docs[0]["id"]]
+    first["title"] = "mutated by a caller"
+    assert backend.get_documents("c-v0001", [docs[0]["id"]])[docs[0]["id"]]["title"] == docs[0]["title"]
+    backend.bulk_upsert("c-v0001", [docs[0] | {"title": "A New Title"}])
+    backend.refresh("c-v0001")
+    assert backend.get_documents("c-v0001", [docs[0]["id"]])[docs[0]["id"]]["title"] == "A New Title"
+    with_vector = backend.get_documents("c-v0001", [docs[1]["id"]], with_vectors=True)[docs[1]["id"]]
+    assert len(with_vector["embedding"]) == 384
+    assert "embedding" not in backend.get_documents("c-v0001", [docs[1]["id"]])[docs[1]["id"]]
