@@ -343,6 +343,27 @@ def _arithmetic_mean(scores: Sequence[float], weights: Sequence[float]) -> float
     return 0.0 if weight_sum == 0.0 else _f32(combined / weight_sum)
 
 
+def _arithmetic_mean_rows(rows: Sequence[Sequence[float]], weights: Sequence[float]) -> list[float]:
+    """:func:`_arithmetic_mean` for every document at once, in numpy float32: the same operations in the
+    same order, each rounded to float32 once, so the same bits (a double computing a float32 sum, product or
+    quotient and rounding it is exact for these operations: 53 >= 2 * 24 + 2), without ~2 us of Python per
+    document. The golden tests pin both paths to the same values."""
+    if not rows:
+        return []
+    matrix = np.asarray(rows, dtype=np.float32)
+    combined = np.zeros(len(rows), dtype=np.float32)
+    weight_sum = np.zeros(len(rows), dtype=np.float32)
+    for column, weight in enumerate(weights):
+        scores = matrix[:, column]
+        counted = scores >= 0.0
+        w = np.float32(weight)
+        combined = np.where(counted, combined + scores * w, combined)
+        weight_sum = np.where(counted, weight_sum + w, weight_sum)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = np.where(weight_sum == 0.0, np.float32(0.0), combined / weight_sum)
+    return [float(v) for v in out.astype(np.float32)]
+
+
 def _geometric_mean(scores: Sequence[float], weights: Sequence[float]) -> float:
     ln_sum = 0.0
     weight_sum = 0.0
@@ -424,14 +445,23 @@ def _assemble(
             where[number] = position
     per_query = _per_sub_query(weights, lists)
     raw = [[float(score) for _id, score in hits] for hits in result_lists]
-    fused = []
-    for doc_id in sorted(positions):
+    ids = sorted(positions)
+    rows = []
+    for doc_id in ids:
         where = positions[doc_id]
         subs = tuple([None if p is None else raw[i][p] for i, p in enumerate(where)])
         norms = tuple([None if p is None else normalized[i][p] for i, p in enumerate(where)])
         ranks = tuple([None if p is None else p + 1 for p in where])
-        score = combiner([0.0 if n is None else n for n in norms], per_query)  # missing = 0.0 (ScoreCombiner)
-        fused.append(FusedHit(doc_id, score, subs, norms, ranks))
+        rows.append((subs, norms, ranks))
+    inputs = [[0.0 if n is None else n for n in norms] for _subs, norms, _ranks in rows]  # missing = 0.0
+    if combiner is _arithmetic_mean:
+        scores = _arithmetic_mean_rows(inputs, per_query)
+    else:
+        scores = [combiner(values, per_query) for values in inputs]
+    fused = [
+        FusedHit(doc_id, score, subs, norms, ranks)
+        for doc_id, score, (subs, norms, ranks) in zip(ids, scores, rows, strict=True)
+    ]
     # Ids were sorted ascending and the sort is stable: equal scores stay in id order.
     fused.sort(key=lambda hit: -hit.score)
     return fused

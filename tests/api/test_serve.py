@@ -43,5 +43,7 @@ def test_gunicorn_workers_load_models_once_each(api_home, tmp_path):
     records = [json.loads(line) for line in log_path.read_text().splitlines() if line.startswith("{")]
     ready = [r for r in records if r["message"].startswith("worker ") and "models loaded" in r["message"]]
     assert len(ready) == 2 and len({r["message"].split()[1] for r in ready}) == 2  # two pids, once each
+    share = max(1, (os.cpu_count() or 1) // 2)  # two workers split the cores for BLAS/OpenMP/torch pools
+    assert all(f"{share} compute thread(s)" in r["message"] for r in ready)
     access = [r for r in records if r["logger"] == "marquee.access" and r.get("route") == "/search"]
     assert len(access) == 1 and access[0]["query_id"] == body["query_id"]

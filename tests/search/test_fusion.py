@@ -489,3 +489,20 @@ def test_fraction_to_float_rounds_once():
     below = Fraction(1) + Fraction(1, 2**24) - Fraction(1, 2**60)
     assert fusion._positive_fraction_to_f32(above.numerator, above.denominator) == 1 + 2**-23
     assert fusion._positive_fraction_to_f32(below.numerator, below.denominator) == 1.0
+
+
+def test_vectorised_arithmetic_mean_gives_the_same_bits_as_the_scalar_one():
+    """fuse() combines whole lists in numpy float32; combine() one document in Python: same bits, always."""
+    import random
+
+    from marquee.search.fusion import _arithmetic_mean, _arithmetic_mean_rows, _f32, _per_sub_query
+
+    rng = random.Random(7)
+    for lists in (1, 2, 3):
+        weights = _per_sub_query([rng.random() for _ in range(lists)], lists)
+        rows = [
+            [_f32(rng.choice([0.0, 0.001, 1.0, rng.random(), rng.random() * 1e-6, -rng.random()]))
+             for _ in range(lists)]
+            for _ in range(5000)
+        ]
+        assert _arithmetic_mean_rows(rows, weights) == [_arithmetic_mean(row, weights) for row in rows]
