@@ -125,6 +125,9 @@ def test_readers(tmp_path):
     bad.write_text('{"q1": {"a": "x"}}')
     with pytest.raises(RunFileError, match="not a number"):
         load_run(bad)
+    evaluated = tmp_path / "evaluate-run-out.json"  # what `marquee evaluate --run-out` writes
+    evaluated.write_text(json.dumps({"run": RUN_B, "per_query": {"ndcg@10": {"q1": 1.0}}}))
+    assert load_run(evaluated) == RUN_B
 
 
 def test_cli_compare(tmp_path, monkeypatch, capsys):

@@ -1,7 +1,8 @@
 """Reading runs and qrels from files, with errors that name the line.
 
-Runs: TREC run files (``qid Q0 docid rank score tag``) or ranx Run JSON (``{qid: {docid: score}}``), told apart
-by the first non-blank character. Qrels: TREC qrels, BEIR qrels TSV (recognised by its header), ranx-style
+Runs: TREC run files (``qid Q0 docid rank score tag``), ranx Run JSON (``{qid: {docid: score}}``) or the file
+``marquee evaluate --run-out`` writes (``{"run": ..., "per_query": ...}``), told apart by the first non-blank
+character. Qrels: TREC qrels, BEIR qrels TSV (recognised by its header), ranx-style
 JSON, or SRW judgment JSON -- read with the judgement-list format readers so every format has one parser.
 """
 
@@ -84,6 +85,8 @@ def _load_json_scores(path: Path, what: str) -> dict[str, dict[str, float]]:
             body = json.load(fh)
     except json.JSONDecodeError as exc:
         raise RunFileError(f"{path} line {exc.lineno}: invalid JSON ({exc.msg})") from exc
+    if what == "run" and isinstance(body, dict) and set(body) == {"run", "per_query"}:
+        body = body["run"]  # what `marquee evaluate --run-out` writes: the run beside its per-query metrics
     if not isinstance(body, dict) or not all(isinstance(v, dict) for v in body.values()):
         raise RunFileError(f"{path}: a JSON {what} must be an object {{query_id: {{doc_id: number}}}}")
     out: dict[str, dict[str, float]] = {}
