@@ -154,13 +154,21 @@ def test_updates_and_deletes_score_like_a_fresh_build(tmp_path):
     _assert_same(fresh, backend._resolve("fresh").lexical(query, engine="tantivy"))
 
 
-def test_reopened_index_keeps_its_impacts(tmp_path):
-    docs = _documents(300)
-    first = EmbeddedBackend(tmp_path)
+REOPEN_QUERY = LexicalQuery(text="friends in new york", fields=DEFAULT_LEXICAL_FIELDS, size=10)
+
+
+def _built_and_closed(root, docs):
+    """Index ``docs`` as c-v0001 under ``root``, close the backend; return the answer to REOPEN_QUERY."""
+    first = EmbeddedBackend(root)
     _small_index(first, "c-v0001", docs)
-    query = LexicalQuery(text="friends in new york", fields=DEFAULT_LEXICAL_FIELDS, size=10)
-    before = first.lexical_search("c-v0001", query)
+    before = first.lexical_search("c-v0001", REOPEN_QUERY)
     first.close()
+    return before
+
+
+def test_reopened_index_keeps_its_impacts(tmp_path):
+    before = _built_and_closed(tmp_path, _documents(300))
+    query = REOPEN_QUERY
     second = EmbeddedBackend(tmp_path)
     assert second._resolve("c-v0001")._impacts.covers(["all_text"])
     assert second.lexical_search("c-v0001", query) == before
@@ -170,11 +178,8 @@ def test_reopened_index_keeps_its_impacts(tmp_path):
 def test_a_version_without_impacts_is_served_by_tantivy(tmp_path):
     """Index versions written before impacts existed keep working, unchanged."""
     docs = _documents(300)
-    first = EmbeddedBackend(tmp_path)
-    _small_index(first, "c-v0001", docs)
-    query = LexicalQuery(text="friends in new york", fields=DEFAULT_LEXICAL_FIELDS, size=10)
-    before = first.lexical_search("c-v0001", query)
-    first.close()
+    before = _built_and_closed(tmp_path, docs)
+    query = REOPEN_QUERY
     (tmp_path / "c-v0001" / IMPACTS_FILE).unlink()
     second = EmbeddedBackend(tmp_path)
     opened = second._resolve("c-v0001")
