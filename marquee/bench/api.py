@@ -1,6 +1,7 @@
 """``marquee bench api``: closed-loop HTTP load against ``marquee serve`` (gunicorn) on 127.0.0.1.
 
-For each pipeline (bm25, hybrid, hybrid+ltr when a model is loaded) and each concurrency (1, 4, 16), N client
+For each pipeline (bm25, hybrid, hybrid+ltr when a model is loaded), and for ``/suggest`` with the prefixes a
+user types on the way to those queries, and each concurrency (1, 4, 16), N client
 threads each send one request, wait for the answer, and send the next, over a fixed list of realistic queries
 (``benchmarks/queries/netflix_queries.txt``). Every cell is bounded by a request count and a time budget;
 traffic never leaves the loopback interface. Latencies are measured by the client, end to end (HTTP included).
@@ -115,8 +116,13 @@ class Server:
         self.log.close()
 
 
+def typed_prefixes(queries: list[str]) -> list[str]:
+    """What an autocomplete box sends while someone types the queries: every prefix of 2 to 12 characters."""
+    return [q[:n] for q in queries for n in range(2, min(len(q), 12) + 1)]
+
+
 def closed_loop(base: str, params: dict[str, str], queries: list[str], concurrency: int, limit: int,
-                budget: float) -> dict[str, Any]:
+                budget: float, route: str = "/search") -> dict[str, Any]:
     """``concurrency`` threads, each one request in flight; stops at ``limit`` requests or ``budget`` seconds."""
     lock = threading.Lock()
     source = cycle(queries)
@@ -141,7 +147,7 @@ def closed_loop(base: str, params: dict[str, str], queries: list[str], concurren
         connection = http.client.HTTPConnection(host, int(port), timeout=30)
         try:
             while (query := next_query()) is not None:
-                path = "/search?" + urlencode({"q": query, "size": 10, **params})
+                path = f"{route}?" + urlencode({"q": query, "size": 10, **params})
                 started = time.perf_counter()
                 try:
                     connection.request("GET", path)
@@ -204,6 +210,10 @@ def run(settings: Settings, dataset: Path | None = None, limit: int | None = Non
                 continue
             closed_loop(server.base, params, queries, 2, WARM_UP_REQUESTS, CELL_SECONDS)
             results[name] = [closed_loop(server.base, params, queries, c, per_cell, CELL_SECONDS) for c in CONCURRENCY]
+        prefixes = typed_prefixes(queries)
+        closed_loop(server.base, {}, prefixes, 2, WARM_UP_REQUESTS, CELL_SECONDS, route="/suggest")
+        results["suggest"] = [closed_loop(server.base, {}, prefixes, c, per_cell, CELL_SECONDS, route="/suggest")
+                              for c in CONCURRENCY]
     finally:
         server.stop()
     return {

@@ -75,6 +75,26 @@ _Analyzed = tuple[
 ]
 
 FEATURE_INDEX: Mapping[str, int] = {name: i for i, name in enumerate(FEATURES)}
+# The columns FeatureExtractor.compute fills row by row, in the order it produces them.
+_ROW_COLUMNS = [
+    FEATURE_INDEX[name]
+    for name in (
+        *(f"{prefix}_{part}" for prefix in ("lexical", "dense") for part in ("score", "normalized", "rank", "in_list")),
+        "fused_score",
+        "fused_rank",
+        "title_coverage",
+        "body_coverage",
+        "query_length",
+        "doc_length",
+        "title_length",
+        "title_exact",
+        "person_match",
+        "entity_match",
+        "popularity",
+        "year",
+        "has_year",
+    )
+]
 
 # Expressible as OpenSearch LTR (mustache) queries: each is a match query on one field with the user's
 # text, which the plugin scores with the same BM25 the first stage uses. See marquee.relevance.ltr.export.
@@ -172,35 +192,43 @@ class FeatureExtractor:
         top = matrix[:, col["bm25_all_text"]].max()
         matrix[:, col["bm25_all_text_ratio"]] = matrix[:, col["bm25_all_text"]] / top if top > 0 else 0.0
 
+        # Row by row into Python lists, written to the matrix once: item assignment into numpy costs more
+        # than computing these values.
+        n_query = len(query_set)
+        per_row = []
         for row, hit in enumerate(hits):
-            for position, prefix in ((0, "lexical"), (1, "dense")):
+            values: list[float] = []
+            for position in (0, 1):
                 sub = hit.sub_scores[position] if len(hit.sub_scores) > position else None
-                present = sub is not None
                 normalized = hit.normalized[position] if len(hit.normalized) > position else None
                 rank = hit.ranks[position] if len(hit.ranks) > position else None
-                matrix[row, col[f"{prefix}_score"]] = float(sub) if present else 0.0
-                matrix[row, col[f"{prefix}_normalized"]] = float(normalized) if normalized is not None else 0.0
-                matrix[row, col[f"{prefix}_rank"]] = float(rank) if rank is not None else MISSING_RANK
-                matrix[row, col[f"{prefix}_in_list"]] = 1.0 if present else 0.0
-            matrix[row, col["fused_score"]] = float(hit.score)
-            matrix[row, col["fused_rank"]] = float(row + 1)
-
+                values += (
+                    0.0 if sub is None else float(sub),
+                    0.0 if normalized is None else float(normalized),
+                    MISSING_RANK if rank is None else float(rank),
+                    0.0 if sub is None else 1.0,
+                )
             doc = docs.get(hit.id, {})
             title_tokens, title_set, body_set, body_length, people, entities = self._analyzed(index, doc)
-            if query_set:
-                matrix[row, col["title_coverage"]] = len(query_set & title_set) / len(query_set)
-                matrix[row, col["body_coverage"]] = len(query_set & body_set) / len(query_set)
-            matrix[row, col["query_length"]] = float(len(query_tokens))
-            matrix[row, col["doc_length"]] = float(body_length)
-            matrix[row, col["title_length"]] = float(len(title_tokens))
-            matrix[row, col["title_exact"]] = 1.0 if title_tokens and list(title_tokens) == query_tokens else 0.0
-            matrix[row, col["person_match"]] = _any_contained(raw_tokens, people)
-            matrix[row, col["entity_match"]] = _any_contained(raw_tokens, entities)
             popularity = doc.get("popularity")
-            matrix[row, col["popularity"]] = math.log1p(max(0.0, float(popularity))) if popularity else 0.0
             year = doc.get("year")
-            matrix[row, col["year"]] = float(year) if year else 0.0
-            matrix[row, col["has_year"]] = 1.0 if year else 0.0
+            values += (
+                float(hit.score),
+                float(row + 1),
+                len(query_set & title_set) / n_query if n_query else 0.0,
+                len(query_set & body_set) / n_query if n_query else 0.0,
+                float(len(query_tokens)),
+                float(body_length),
+                float(len(title_tokens)),
+                1.0 if title_tokens and list(title_tokens) == query_tokens else 0.0,
+                _any_contained(raw_tokens, people),
+                _any_contained(raw_tokens, entities),
+                math.log1p(max(0.0, float(popularity))) if popularity else 0.0,
+                float(year) if year else 0.0,
+                1.0 if year else 0.0,
+            )
+            per_row.append(values)
+        matrix[:, _ROW_COLUMNS] = np.asarray(per_row, dtype=np.float64)
         vectors = [docs.get(i, {}).get("embedding") for i in ids]
         matrix[:, col["dense_similarity"]] = _similarities(query_vector, vectors)
         best = matrix[:, col["dense_similarity"]].max()

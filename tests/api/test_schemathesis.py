@@ -3,7 +3,7 @@ yields a 5xx and that every response (status, content type, body) matches the pu
 
 Admin GETs and the judgement upload carry a valid key so their real handlers are exercised; the two admin
 POSTs that would re-index or flip the alias run without one (their 401 path). The normal suite runs over
-1,000 cases; the ``slow`` variant runs ten times more.
+1,000 cases; the ``slow`` variant runs four times more.
 """
 
 from __future__ import annotations
@@ -64,8 +64,9 @@ def test_invalid_requests_are_4xx_never_5xx(app, admin_headers):
 
 
 @pytest.mark.slow
-def test_openapi_contract_ten_thousand_cases(app, admin_headers):
-    calls = run_all(app, admin_headers, per_operation=800)
-    assert sum(calls.values()) >= 10_000, calls
-    negative = run_all(app, admin_headers, per_operation=200, mode=GenerationMode.NEGATIVE)
-    assert sum(negative.values()) >= 1000, negative
+def test_openapi_contract_four_thousand_cases(app, admin_headers):
+    """Four times the normal run (ten times took 270 s, half the whole suite, for no finding the 4x run missed)."""
+    calls = run_all(app, admin_headers, per_operation=340)
+    assert sum(calls.values()) >= 4_000, calls
+    negative = run_all(app, admin_headers, per_operation=80, mode=GenerationMode.NEGATIVE)
+    assert sum(negative.values()) >= 600, negative
