@@ -2,6 +2,7 @@
 
 - eager BM25 (impacts.py) vs tantivy scoring: the same documents in the same order, the same totals, scores
   equal to float32 rounding, with filters, boosts and repeated words;
+- facets of a result list counted from coded columns vs tantivy's terms aggregation;
 - the parsed-source cache: copies out, invalidated by a commit.
 """
 
@@ -203,6 +204,43 @@ def test_an_index_past_the_postings_limit_falls_back_to_tantivy(tmp_path, monkey
     fallback = opened.lexical(query)
     assert fallback.hits and fallback == opened.lexical(query, engine="tantivy")
     backend.close()
+
+
+FACETS = ["genres", "kind", "decade", "countries", "rating"]
+
+
+@pytest.mark.parametrize("text", ["love", "murder mystery", "christmas", "kung fu"])
+def test_result_list_facets_match_the_engine_aggregation(netflix, text):
+    opened = netflix._resolve("n-v0001")
+    ids = [h.id for h in opened.lexical(LexicalQuery(text=text, fields=DEFAULT_LEXICAL_FIELDS, size=300)).hits]
+    fast = opened.facets(FACETS, None, [*ids, "no-such-id", ids[0]], 15)  # unknown and repeated ids are harmless
+    engine = opened.facets(FACETS, Filters.of({"id": ids}), None, 15)  # a filter makes tantivy aggregate
+    assert fast == engine
+    assert sum(count for _, count in fast["kind"]) == len(ids)
+
+
+def test_facet_columns_follow_commits(tmp_path):
+    docs = _documents(50)
+    backend = EmbeddedBackend(tmp_path)
+    _small_index(backend, "c-v0001", docs)
+    ids = [d["id"] for d in docs]
+    assert backend.facet_counts("c-v0001", ["kind"], ids=ids) == backend.facet_counts(
+        "c-v0001", ["kind"], filters=Filters.of({"id": ids}))
+    backend.bulk_upsert("c-v0001", [d | {"kind": "Short"} for d in docs[:5]])
+    backend.bulk_delete("c-v0001", ids[45:])
+    backend.refresh("c-v0001")
+    counts = dict(backend.facet_counts("c-v0001", ["kind"], ids=ids)["kind"])
+    assert counts["Short"] == 5 and sum(counts.values()) == 45
+    assert backend.facet_counts("c-v0001", ["title.raw"], ids=ids[:3])  # a normalised sub-field: the engine answers
+
+
+def test_facet_column_counts_each_document_once():
+    from marquee.search.backends.embedded.facet_columns import FacetColumn
+
+    column = FacetColumn.build(4, [(0, ["a", "b", "a"]), (1, "b"), (2, None), (3, [1990.0, 1990])])
+    assert column.counts(np.array([0, 1, 2, 3, 3, 7, -1]), 10) == [("b", 2), ("1990", 1), ("a", 1)]
+    assert column.counts(np.array([2]), 10) == []
+    assert column.counts(np.array([0, 1]), 1) == [("b", 2)]
 
 
 def test_sources_come_out_as_copies_and_a_commit_refreshes_them(tmp_path):

@@ -33,6 +33,8 @@ from marquee.search.backends.base import (
     LexicalQuery,
     SearchResult,
 )
+from marquee.search.backends.embedded.facet_columns import MAX_ROWS as FACET_MAX_ROWS
+from marquee.search.backends.embedded.facet_columns import FacetColumn, bucket_key
 from marquee.search.backends.embedded.impacts import IMPACTS_FILE, ImpactIndex
 from marquee.search.backends.embedded.schema import ROW_FIELD, SOURCE_FIELD, EmbeddedSchema, build_schema
 from marquee.search.backends.embedded.vectors import VectorStore
@@ -72,6 +74,7 @@ class EmbeddedIndex:
         self._writer: tantivy.IndexWriter | None = None
         self._lock = threading.Lock()
         self._sources: OrderedDict[str, dict[str, Any]] = OrderedDict()
+        self._facet_cols: dict[str, FacetColumn] = {}
         self._cache_lock = threading.Lock()
         # (tantivy field, source key, converter) computed once: sub-fields such as title.raw read their parent.
         # copy_to targets (all_text) index their sources' values and have none of their own.
@@ -187,6 +190,7 @@ class EmbeddedIndex:
             self._tantivy.reload()
             with self._cache_lock:
                 self._sources.clear()  # upserts in place change sources; the next reads re-parse
+                self._facet_cols.clear()
 
     # -- queries ----------------------------------------------------------------------------------
     def _filter_clauses(self, filters: Filters | None) -> list[tantivy.Query]:
@@ -405,21 +409,43 @@ class EmbeddedIndex:
                 raise BackendError(f"cannot facet on {field!r}: not a keyword or integer field")
         if not fields:
             return {}
+        if ids is not None and not filters:
+            columns = self._facet_columns(fields)
+            if columns is not None:
+                found = (self.vectors.row_of(i) for i in ids)
+                rows = np.fromiter((r for r in found if r is not None), dtype=np.int64)
+                return {field: columns[field].counts(rows, size) for field in fields}
         query = self._filtered(None, filters, ids)
         aggs = {f: {"terms": {"field": f, "size": 100_000}} for f in fields}
         raw = self._tantivy.searcher().aggregate(query, aggs)
         out: dict[str, list[tuple[str, int]]] = {}
         for field in fields:
-            buckets = [(self._bucket_key(b["key"]), int(b["doc_count"])) for b in raw.get(field, {}).get("buckets", [])]
+            buckets = [(bucket_key(b["key"]), int(b["doc_count"])) for b in raw.get(field, {}).get("buckets", [])]
             buckets.sort(key=lambda kv: (-kv[1], kv[0]))
             out[field] = buckets[:size]
         return out
 
-    @staticmethod
-    def _bucket_key(key: Any) -> str:
-        if isinstance(key, float) and key.is_integer():
-            return str(int(key))
-        return str(key)
+    def _facet_columns(self, fields: Sequence[str]) -> dict[str, FacetColumn] | None:
+        """Coded values of ``fields`` for this committed version, built once from the stored sources; ``None``
+        when a field's buckets are not its stored values (a normalizer, a sub-field) or the index is large."""
+        for field in fields:
+            spec = self.schema.fields[field]
+            if "." in field or not (spec.kind == "integer" or (spec.kind == "keyword" and spec.analyzer is None)):
+                return None
+        with self._cache_lock:
+            missing = [f for f in fields if f not in self._facet_cols]
+            if missing:
+                searcher = self._tantivy.searcher()
+                if searcher.num_docs > FACET_MAX_ROWS:
+                    return None
+                result = searcher.search(tantivy.Query.all_query(), limit=max(searcher.num_docs, 1), count=False)
+                addresses = [addr for _, addr in result.hits]
+                rows = searcher.fast_field_values(ROW_FIELD, addresses)
+                sources = [json.loads(searcher.doc(addr).get_first(SOURCE_FIELD)) for addr in addresses]
+                for field in missing:
+                    pairs = ((int(row), source.get(field)) for row, source in zip(rows, sources, strict=True))
+                    self._facet_cols[field] = FacetColumn.build(self.vectors.size, pairs)
+            return {f: self._facet_cols[f] for f in fields}
 
     def doc_count(self) -> int:
         return self._tantivy.searcher().num_docs
