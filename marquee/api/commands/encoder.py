@@ -1,0 +1,54 @@
+"""``marquee train-encoder``: fine-tune the sentence encoder on a BEIR split's judged pairs."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from marquee.relevance.datasets import BeirDataset, DatasetError
+from marquee.settings import Settings
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "train-encoder", help="fine-tune all-MiniLM-L6-v2 on a BEIR split's (query, relevant document) pairs"
+    )
+    parser.add_argument("--dataset", type=Path, required=True, help="folder with corpus, queries.jsonl, qrels/")
+    parser.add_argument("--split", default="train")
+    parser.add_argument("--out", type=Path, default=None, help="model folder (default: MODELS_DIR/encoder)")
+    parser.add_argument("--epochs", type=int, default=1)
+    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--learning-rate", type=float, default=2e-5)
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.set_defaults(handler=run_train_encoder)
+
+
+def run_train_encoder(args: argparse.Namespace, settings: Settings) -> int:
+    from marquee.enrichment.readers import Reject, read_catalog
+    from marquee.relevance.encoder.finetune import fine_tune, training_pairs
+
+    out = args.out or settings.models_dir / "encoder"
+    dataset = BeirDataset(args.dataset)
+    try:
+        documents = {
+            d.id: d.embedding_text() for d in read_catalog(dataset.corpus_path, "beir") if not isinstance(d, Reject)
+        }
+        pairs = training_pairs(dataset.queries(), dataset.qrels(args.split), documents)
+
+        def report(step: int, total: int, loss: float) -> None:
+            if not args.json and (step % 10 == 0 or step == total):
+                print(f"  step {step}/{total} loss {loss:.4f}", file=sys.stderr)
+
+        result = fine_tune(
+            pairs, out, epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.learning_rate,
+            progress=report, metadata={"dataset": dataset.name, "split": args.split},
+        )
+    except (DatasetError, ValueError) as exc:
+        print(f"marquee: {exc}", file=sys.stderr)
+        return 2
+    summary = result.to_dict()
+    summary["use_with"] = f"MARQUEE_EMBEDDER_MODEL={out}"
+    print(json.dumps(summary) if args.json else "  ".join(f"{k}={v}" for k, v in summary.items()))
+    return 0
