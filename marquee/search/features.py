@@ -41,19 +41,12 @@ from marquee.search.fusion import FusedHit
 MISSING_RANK = 1000.0
 BM25_FIELDS = ("all_text", "title", "body", "people", "entities")
 
-FEATURES: tuple[str, ...] = (
-    *(f"bm25_{name}" for name in BM25_FIELDS),
-    "bm25_all_text_ratio",
-    "lexical_score",
-    "lexical_normalized",
-    "lexical_rank",
-    "lexical_in_list",
-    "dense_score",
-    "dense_normalized",
-    "dense_rank",
-    "dense_in_list",
-    "dense_similarity",
-    "dense_similarity_gap",
+# Per sub-query list (lexical, dense): the raw score, its normalised value, the rank and whether it was there.
+_LIST_FEATURES = tuple(
+    f"{prefix}_{part}" for prefix in ("lexical", "dense") for part in ("score", "normalized", "rank", "in_list")
+)
+# Per candidate, from the fused list and the stored document.
+_DOCUMENT_FEATURES = (
     "fused_score",
     "fused_rank",
     "title_coverage",
@@ -68,6 +61,14 @@ FEATURES: tuple[str, ...] = (
     "year",
     "has_year",
 )
+FEATURES: tuple[str, ...] = (
+    *(f"bm25_{name}" for name in BM25_FIELDS),
+    "bm25_all_text_ratio",
+    *_LIST_FEATURES,
+    "dense_similarity",
+    "dense_similarity_gap",
+    *_DOCUMENT_FEATURES,
+)
 # (title tokens, title token set, body token set, body length, analysed people, analysed entities): what the
 # text features need of a document, computed once per document.
 _Analyzed = tuple[
@@ -76,25 +77,7 @@ _Analyzed = tuple[
 
 FEATURE_INDEX: Mapping[str, int] = {name: i for i, name in enumerate(FEATURES)}
 # The columns FeatureExtractor.compute fills row by row, in the order it produces them.
-_ROW_COLUMNS = [
-    FEATURE_INDEX[name]
-    for name in (
-        *(f"{prefix}_{part}" for prefix in ("lexical", "dense") for part in ("score", "normalized", "rank", "in_list")),
-        "fused_score",
-        "fused_rank",
-        "title_coverage",
-        "body_coverage",
-        "query_length",
-        "doc_length",
-        "title_length",
-        "title_exact",
-        "person_match",
-        "entity_match",
-        "popularity",
-        "year",
-        "has_year",
-    )
-]
+_ROW_COLUMNS = [FEATURE_INDEX[name] for name in (*_LIST_FEATURES, *_DOCUMENT_FEATURES)]
 
 # Expressible as OpenSearch LTR (mustache) queries: each is a match query on one field with the user's
 # text, which the plugin scores with the same BM25 the first stage uses. See marquee.relevance.ltr.export.

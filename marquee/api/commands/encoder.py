@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 
+from marquee.api.commands.arguments import add_training_arguments
 from marquee.relevance.datasets import BeirDataset, DatasetError
 from marquee.settings import Settings
 
@@ -15,9 +15,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "train-encoder", help="fine-tune all-MiniLM-L6-v2 on a BEIR split's (query, relevant document) pairs"
     )
-    parser.add_argument("--dataset", type=Path, required=True, help="folder with corpus, queries.jsonl, qrels/")
-    parser.add_argument("--split", default="train")
-    parser.add_argument("--out", type=Path, default=None, help="model folder (default: MODELS_DIR/encoder)")
+    add_training_arguments(parser, "model folder (default: MODELS_DIR/encoder)")
     parser.add_argument("--epochs", type=int, default=1)
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--learning-rate", type=float, default=2e-5)

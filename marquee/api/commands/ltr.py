@@ -7,6 +7,7 @@ import json
 import sys
 from pathlib import Path
 
+from marquee.api.commands.arguments import add_training_arguments
 from marquee.api.wiring import make_embedder
 from marquee.relevance.datasets import BeirDataset, DatasetError
 from marquee.settings import Settings
@@ -16,9 +17,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     train = subparsers.add_parser(
         "train-ltr", help="train the LTR reranker (LightGBM lambdarank) on a BEIR split's hybrid candidates"
     )
-    train.add_argument("--dataset", type=Path, required=True, help="folder with corpus, queries.jsonl, qrels/")
-    train.add_argument("--split", default="train")
-    train.add_argument("--out", type=Path, default=None, help="model file (default: MODELS_DIR/ltr/model.txt)")
+    add_training_arguments(train, "model file (default: MODELS_DIR/ltr/model.txt)")
     train.add_argument("--depth", type=int, default=100, help="candidates per query (the reranked window)")
     train.add_argument("--folds", type=int, default=5, help="query-grouped cross-validation folds")
     train.add_argument("--json", action="store_true", help="print one JSON object")
