@@ -92,3 +92,20 @@ def test_training_pulls_queries_towards_their_documents_and_serves(tmp_path, mon
 
     assert margins(tuned).mean() > margins(base).mean() + 0.05
     assert np.allclose(np.linalg.norm(tuned.encode(["anything"]), axis=1), 1.0, atol=1e-5)
+
+
+def test_settings_name_a_fine_tuned_folder_and_its_weights_name_the_vectors(tmp_path):
+    import hashlib
+
+    from marquee.api.wiring import make_embedder
+    from marquee.settings import load_settings
+
+    folder = tmp_path / "encoder"
+    folder.mkdir()
+    (folder / "model.safetensors").write_bytes(b"not really weights")
+    settings = load_settings(env={"MARQUEE_EMBEDDER_MODEL": str(folder)})
+    embedder = make_embedder(settings)
+    digest = hashlib.sha256(b"not really weights").hexdigest()[:12]
+    assert embedder.model_dir == folder
+    assert embedder.model_id == f"sentence-transformers/all-MiniLM-L6-v2+finetuned@{digest}"
+    assert make_embedder(load_settings(env={})).model_id.startswith("sentence-transformers/all-MiniLM-L6-v2@")
