@@ -5,9 +5,12 @@ its users mean. The loss is the one sentence-transformers calls MultipleNegative
 (query, positive) pairs, each query's positive is the right answer among all the batch's documents (softmax
 over cosine x ``SCALE``). No hub, no extra package: the same local weights, a plain torch loop on the CPU.
 
+With hard negatives (see ``negatives.py``) each pair also brings one lexically close, unjudged document per
+epoch, appended to the batch's columns, so every query in the batch is scored against all of them.
+
 Deterministic for a given data set and seed (shuffling, dropout and initial state seeded; one torch thread
-per core as set by the caller), and a batch never holds the same document twice, which would make a
-relevant document a negative of its own query.
+per core as set by the caller), and a batch never holds the same document twice, nor a hard negative that
+is judged relevant to any of its queries: either would make a relevant document a negative of its query.
 """
 
 from __future__ import annotations
@@ -32,25 +35,53 @@ class TrainingPair:
     query: str
     doc_id: str
     document: str
+    relevant: frozenset[str] = frozenset()
+    """Every document judged relevant to this query, so none of them is ever used as another's negative."""
+    negatives: tuple[tuple[str, str], ...] = ()
+    """Hard-negative candidates as (doc id, text), best first; one is drawn per epoch."""
 
 
 def training_pairs(
-    queries: Mapping[str, str], qrels: Mapping[str, Mapping[str, int]], documents: Mapping[str, str]
+    queries: Mapping[str, str],
+    qrels: Mapping[str, Mapping[str, int]],
+    documents: Mapping[str, str],
+    negatives: Mapping[str, Sequence[str]] | None = None,
 ) -> list[TrainingPair]:
-    """One pair per (query, document graded above 0), in sorted order; unknown ids are left out."""
+    """One pair per (query, document graded above 0), in sorted order; unknown ids are left out. ``negatives``
+    maps a query id to candidate doc ids; those judged relevant to the query or unknown are dropped."""
     pairs = []
     for qid in sorted(qrels):
         if qid not in queries:
             continue
-        for doc_id, grade in sorted(qrels[qid].items()):
-            if grade > 0 and doc_id in documents:
-                pairs.append(TrainingPair(qid, queries[qid], doc_id, documents[doc_id]))
+        relevant = frozenset(doc for doc, grade in qrels[qid].items() if grade > 0)
+        hard = tuple(
+            (doc, documents[doc]) for doc in (negatives or {}).get(qid, ()) if doc not in relevant and doc in documents
+        )
+        for doc_id in sorted(relevant):
+            if doc_id in documents:
+                pairs.append(TrainingPair(qid, queries[qid], doc_id, documents[doc_id], relevant, hard))
     return pairs
 
 
+def draw_negatives(batch: Sequence[TrainingPair], rng: random.Random) -> list[tuple[str, str]]:
+    """One hard negative per pair that has candidates, drawn uniformly: never a document of the batch, never
+    one judged relevant to any of its queries, never the same one twice."""
+    taken = {p.doc_id for p in batch}
+    forbidden = taken.union(*(p.relevant for p in batch))
+    drawn = []
+    for pair in batch:
+        options = [c for c in pair.negatives if c[0] not in forbidden]
+        if options:
+            choice = rng.choice(options)
+            forbidden.add(choice[0])
+            drawn.append(choice)
+    return drawn
+
+
 def batches(pairs: Sequence[TrainingPair], size: int, seed: int) -> list[list[TrainingPair]]:
-    """Shuffled batches in which no document (and no query) appears twice: a duplicate would be a false
-    negative for the other pair. Pairs that collide wait for the next batch."""
+    """Shuffled batches in which no document (and no query) appears twice, and no document is judged relevant
+    to another query of its batch: each would be a false negative for some query. Pairs that collide wait
+    for the next batch."""
     order = list(pairs)
     random.Random(seed).shuffle(order)
     out: list[list[TrainingPair]] = []
@@ -59,12 +90,18 @@ def batches(pairs: Sequence[TrainingPair], size: int, seed: int) -> list[list[Tr
         batch: list[TrainingPair] = []
         docs: set[str] = set()
         queries: set[str] = set()
+        relevant: set[str] = set()
         rest = []
         for pair in pending:
-            if len(batch) < size and pair.doc_id not in docs and pair.query_id not in queries:
+            fits = (
+                len(batch) < size and pair.doc_id not in docs and pair.query_id not in queries
+                and pair.doc_id not in relevant and docs.isdisjoint(pair.relevant)
+            )
+            if fits:
                 batch.append(pair)
                 docs.add(pair.doc_id)
                 queries.add(pair.query_id)
+                relevant.update(pair.relevant)
             else:
                 rest.append(pair)
         out.append(batch)
@@ -127,11 +164,14 @@ def fine_tune(
         optimizer, lambda step: min(1.0, (step + 1) / warm_up) * max(0.0, (len(plan) - step) / len(plan))
     )
     losses: list[float] = []
+    rng = random.Random(seed)
     for step, batch in enumerate(plan, start=1):
-        if len(batch) < 2:
-            continue  # a lone leftover pair has no negatives
+        hard = draw_negatives(batch, rng)
+        if len(batch) + len(hard) < 2:
+            continue  # a lone leftover pair without a hard negative has nothing to be told apart from
         queries = model(model.preprocess([p.query for p in batch]))["sentence_embedding"]
-        documents = model(model.preprocess([p.document for p in batch]))["sentence_embedding"]
+        texts = [p.document for p in batch] + [text for _, text in hard]
+        documents = model(model.preprocess(texts))["sentence_embedding"]
         scores = F.normalize(queries, dim=-1) @ F.normalize(documents, dim=-1).T * SCALE
         loss = F.cross_entropy(scores, torch.arange(len(batch)))
         loss.backward()
@@ -154,6 +194,7 @@ def fine_tune(
         "learning_rate": learning_rate,
         "seed": seed,
         "scale": SCALE,
+        "hard_negative_candidates": sum(len(p.negatives) for p in pairs),
         "losses": [round(x, 5) for x in losses],
         **dict(metadata or {}),
     }
