@@ -69,4 +69,6 @@ class BeirDataset:
                     out.setdefault(row[0], {})[row[1]] = int(row[2])
                 except ValueError as exc:
                     raise DatasetError(f"{path}:{number}: grade {row[2]!r} is not an integer") from exc
+        if not out:
+            raise DatasetError(f"{path}: no judgements (an empty split has nothing to evaluate or train on)")
         return out

@@ -65,6 +65,23 @@ def test_missing_split_is_a_clear_error(beir, capsys, monkeypatch, tmp_path):
     assert "no qrels for split 'dev'; available: ['test']" in capsys.readouterr().err
 
 
+def test_empty_split_is_a_clear_error_for_every_command_that_reads_one(beir, capsys, monkeypatch, tmp_path):
+    monkeypatch.setenv("MARQUEE_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("MARQUEE_EMBEDDER", "hashing")
+    (beir / "qrels" / "empty.tsv").write_text("query-id\tcorpus-id\tscore\n")
+    commands = [["evaluate", "--dataset", str(beir), "--split", "empty", "--pipeline", "bm25"],
+                ["tune-fusion", "--dataset", str(beir), "--train-split", "empty", "--test-split", "test"],
+                ["tune-fusion", "--dataset", str(beir), "--train-split", "test", "--test-split", "empty"],
+                ["train-ltr", "--dataset", str(beir), "--split", "empty", "--out", str(tmp_path / "m.txt")],
+                ["train-encoder", "--dataset", str(beir), "--split", "empty", "--out", str(tmp_path / "enc")]]
+    try:
+        for args in commands:
+            assert main(args) == 2, args
+            assert f"{beir / 'qrels' / 'empty.tsv'}: no judgements" in capsys.readouterr().err
+    finally:
+        (beir / "qrels" / "empty.tsv").unlink()
+
+
 def test_run_out_keeps_per_query_scores(beir, capsys, monkeypatch, tmp_path):
     out = tmp_path / "run.json"
     evaluate(capsys, monkeypatch, tmp_path, "--dataset", str(beir), "--pipeline", "bm25", "--run-out",

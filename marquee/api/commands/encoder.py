@@ -16,7 +16,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "train-encoder", help="fine-tune all-MiniLM-L6-v2 on a BEIR split's (query, relevant document) pairs"
     )
     add_training_arguments(parser, "model folder (default: MODELS_DIR/encoder)")
-    parser.add_argument("--epochs", type=int, default=1)
+    parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--learning-rate", type=float, default=2e-5)
     parser.add_argument(
