@@ -30,6 +30,7 @@ class Settings:
     opensearch_hybrid: str = "client"
     embedder: str = "minilm"
     embedder_model: str = ""  # a fine-tuned sentence-transformers folder (marquee train-encoder); "" = the packaged one
+    fusion: str = ""  # the "fusion" JSON object tune-fusion prints; "" = DEFAULT_FUSION (tuned for packaged weights)
     alias: str = "catalog"
     keep_versions: int = 3
     hnsw_threshold: int = 200_000

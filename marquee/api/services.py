@@ -10,9 +10,9 @@ from flask import Flask
 
 from marquee.api.jobs import JobRunner
 from marquee.api.reindex import EXPECTED_ERRORS
-from marquee.api.wiring import make_backend, make_embedder
+from marquee.api.wiring import make_backend, make_embedder, make_retrieval_config
 from marquee.search.rerank import rerankers_for
-from marquee.search.retrieval import RetrievalConfig, Retriever
+from marquee.search.retrieval import Retriever
 from marquee.search.service import SearchService, ServiceConfig
 from marquee.search.suggest import Suggester
 from marquee.settings import Settings
@@ -28,7 +28,7 @@ class MarqueeServices:
         self.settings = settings
         self.backend = make_backend(settings)
         self.embedder = make_embedder(settings)
-        self.retriever = Retriever(self.backend, self.embedder, RetrievalConfig(hybrid_mode=settings.opensearch_hybrid))
+        self.retriever = Retriever(self.backend, self.embedder, make_retrieval_config(settings))
         self.rerankers = rerankers_for(settings, self.backend, self.retriever)
         self.search = SearchService(
             self.backend, self.retriever, ServiceConfig(alias=settings.alias), rerankers=self.rerankers

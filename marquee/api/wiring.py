@@ -8,7 +8,9 @@ from __future__ import annotations
 from marquee.enrichment.embeddings import Embedder, create_embedder
 from marquee.enrichment.entities import EntityExtractor
 from marquee.search.backends.base import SearchBackend
-from marquee.settings import Settings
+from marquee.search.fusion import fusion_from_json
+from marquee.search.retrieval import RetrievalConfig
+from marquee.settings import Settings, SettingsError
 
 
 def make_backend(settings: Settings) -> SearchBackend:
@@ -27,3 +29,13 @@ def make_embedder(settings: Settings) -> Embedder:
 
 def make_extractor(settings: Settings, use_ner: bool = True) -> EntityExtractor:
     return EntityExtractor(use_ner=use_ner)
+
+
+def make_retrieval_config(settings: Settings) -> RetrievalConfig:
+    """The serving fusion (``MARQUEE_FUSION``) and hybrid mode; evaluation and LTR training use the same one,
+    so what is measured and what a model learns on is what the API serves."""
+    try:
+        fusion = fusion_from_json(settings.fusion) if settings.fusion else RetrievalConfig().fusion
+    except ValueError as exc:
+        raise SettingsError(f"setting 'fusion': {exc}") from exc
+    return RetrievalConfig(fusion=fusion, hybrid_mode=settings.opensearch_hybrid)

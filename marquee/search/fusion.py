@@ -69,6 +69,7 @@ unaffected by that affine change, l2 is not.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import struct
 from collections.abc import Callable, Mapping, Sequence
@@ -169,6 +170,29 @@ class FusionSpec:
             )
         object.__setattr__(self, "weights", _check_weights(self.weights))
         _check_rank_constant(self.rank_constant)
+
+
+def fusion_from_json(text: str) -> FusionSpec:
+    """A spec from the ``"fusion"`` object ``marquee tune-fusion`` and ``marquee evaluate --json`` print, so a
+    setting found by tuning is deployed by pasting it (``MARQUEE_FUSION``). Missing keys keep their defaults."""
+    import json
+
+    try:
+        values = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"fusion must be a JSON object such as tune-fusion prints: {exc}") from exc
+    if not isinstance(values, dict):
+        raise ValueError("fusion must be a JSON object such as tune-fusion prints")
+    unknown = sorted(set(values) - {f.name for f in dataclasses.fields(FusionSpec)})
+    if unknown:
+        raise ValueError(f"unknown fusion keys {unknown}")
+    if "weights" in values:
+        if not isinstance(values["weights"], list):
+            raise ValueError("fusion weights must be a list of numbers")
+        values["weights"] = tuple(values["weights"])
+    if not isinstance(values.get("rank_constant", 60), int):
+        raise ValueError("fusion rank_constant must be an integer")
+    return FusionSpec(**values)
 
 
 def _check_rank_constant(rank_constant: int) -> None:

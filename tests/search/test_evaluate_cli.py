@@ -74,12 +74,23 @@ def test_empty_split_is_a_clear_error_for_every_command_that_reads_one(beir, cap
                 ["tune-fusion", "--dataset", str(beir), "--train-split", "test", "--test-split", "empty"],
                 ["train-ltr", "--dataset", str(beir), "--split", "empty", "--out", str(tmp_path / "m.txt")],
                 ["train-encoder", "--dataset", str(beir), "--split", "empty", "--out", str(tmp_path / "enc")]]
-    try:
-        for args in commands:
-            assert main(args) == 2, args
-            assert f"{beir / 'qrels' / 'empty.tsv'}: no judgements" in capsys.readouterr().err
-    finally:
-        (beir / "qrels" / "empty.tsv").unlink()
+    for args in commands:
+        assert main(args) == 2, args
+        assert f"{beir / 'qrels' / 'empty.tsv'}: no judgements" in capsys.readouterr().err
+
+
+def test_the_fusion_setting_is_what_evaluate_measures(beir, capsys, monkeypatch, tmp_path):
+    code, flags = evaluate(capsys, monkeypatch, tmp_path, "--dataset", str(beir), "--pipeline", "hybrid",
+                           "--fusion", "rrf", "--rank-constant", "5", "--weights", "0.3,0.7")
+    monkeypatch.setenv("MARQUEE_FUSION", json.dumps(flags["fusion"]))  # pasted from a printed result
+    code, setting = evaluate(capsys, monkeypatch, tmp_path, "--dataset", str(beir), "--pipeline", "hybrid")
+    assert code == 0 and setting["fusion"] == flags["fusion"]
+    assert setting["fusion"] == {"method": "rrf", "normalization": "z_score", "combination": "arithmetic_mean",
+                                 "weights": [0.3, 0.7], "rank_constant": 5}
+    assert {k: v for k, v in setting.items() if k != "seconds"} == {k: v for k, v in flags.items() if k != "seconds"}
+    monkeypatch.setenv("MARQUEE_FUSION", '{"rank_constant": 0}')
+    assert main(["evaluate", "--dataset", str(beir), "--pipeline", "hybrid"]) == 2
+    assert "setting 'fusion'" in capsys.readouterr().err
 
 
 def test_run_out_keeps_per_query_scores(beir, capsys, monkeypatch, tmp_path):

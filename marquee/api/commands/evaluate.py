@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from marquee.api.wiring import make_embedder
+from marquee.api.wiring import make_embedder, make_retrieval_config
 from marquee.relevance.datasets import BeirDataset, DatasetError
 from marquee.relevance.evaluation import evaluate_pipeline, open_evaluation_index, retriever_for, write_run
 from marquee.search.fusion import COMBINATIONS, NORMALIZATIONS, FusionSpec
@@ -72,7 +72,7 @@ def run_evaluate(args: argparse.Namespace, settings: Settings) -> int:
     embedder = make_embedder(settings)
     try:
         index = open_evaluation_index(dataset, embedder, settings.home / "eval")
-        retriever = retriever_for(index.backend, embedder)
+        retriever = retriever_for(index.backend, embedder, make_retrieval_config(settings))
         fusion = fusion_from_args(args, retriever.config.fusion)
         reranker = None
         pipeline = args.pipeline
@@ -114,7 +114,7 @@ def run_tune_fusion(args: argparse.Namespace, settings: Settings) -> int:
     embedder = make_embedder(settings)
     try:
         index = open_evaluation_index(dataset, embedder, settings.home / "eval")
-        retriever = retriever_for(index.backend, embedder)
+        retriever = retriever_for(index.backend, embedder, make_retrieval_config(settings))
         queries = dataset.queries()
         splits = {}
         for split in (args.train_split, args.test_split):

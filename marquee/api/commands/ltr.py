@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from marquee.api.commands.arguments import add_training_arguments
-from marquee.api.wiring import make_embedder
+from marquee.api.wiring import make_embedder, make_retrieval_config
 from marquee.relevance.datasets import BeirDataset, DatasetError
 from marquee.settings import Settings
 
@@ -47,7 +47,7 @@ def run_train(args: argparse.Namespace, settings: Settings) -> int:
         qrels = dataset.qrels(args.split)
         queries = dataset.queries()
         index = open_evaluation_index(dataset, embedder, settings.home / "eval")
-        retriever = retriever_for(index.backend, embedder)
+        retriever = retriever_for(index.backend, embedder, make_retrieval_config(settings))
         data = build_ranking_data(retriever, index.alias, queries, qrels, depth=args.depth)
         model = train(data, folds=args.folds)
     except (DatasetError, ValueError) as exc:
