@@ -19,7 +19,7 @@ import numpy as np
 
 from marquee.search.backends.base import Filters, SearchBackend
 from marquee.search.features import FEATURES, FeatureExtractor
-from marquee.search.fusion import FusedHit, FusionSpec
+from marquee.search.fusion import FusedHit, FusionSpec, fusion_from_json
 
 DEFAULT_K = 100
 EVALUATION_DEPTH = 100
@@ -166,4 +166,12 @@ def rerankers_for(settings: Any, backend: SearchBackend, retriever: Any, k: int 
     path = default_model_path(settings)
     if not path.exists():
         return {}
-    return {"ltr": LtrReranker(LtrModel.load(path), backend, retriever.queries, k)}
+    model = LtrModel.load(path)
+    trained = model.metadata.get("fusion")
+    if trained is not None and fusion_from_json(json.dumps(trained)) != retriever.config.fusion:
+        raise ModelMismatchError(
+            f"{path} was trained on candidates fused with {trained}, but this service fuses with "
+            f"{retriever.config.fusion.__dict__}: its fused-score features would mean something else. "
+            "Retrain it with the same MARQUEE_FUSION, or serve the fusion it was trained with."
+        )
+    return {"ltr": LtrReranker(model, backend, retriever.queries, k)}

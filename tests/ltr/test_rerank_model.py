@@ -8,7 +8,9 @@ import pytest
 
 from marquee.relevance.ltr.train import save, train
 from marquee.search.features import FEATURES
+from marquee.search.fusion import FusionSpec
 from marquee.search.rerank import LtrModel, ModelMismatchError, load_reranker_for_evaluation, rerankers_for
+from marquee.search.retrieval import RetrievalConfig
 from marquee.settings import Settings
 from tests.ltr.synthetic import synthetic
 
@@ -79,9 +81,19 @@ def test_rerankers_for_the_service(saved, tmp_path):
 
     class FakeRetriever:
         queries = "encoder"
+        config = RetrievalConfig()
 
     mapping = rerankers_for(settings, StubBackendForService(), FakeRetriever(), k=50)
     assert list(mapping) == ["ltr"] and mapping["ltr"].k == 50 and mapping["ltr"].encoder == "encoder"
+
+    meta = json.loads(target.with_suffix(".json").read_text())
+    meta["fusion"] = {**RetrievalConfig().fusion.__dict__, "weights": [0.6, 0.4]}  # as train-ltr records it
+    target.with_suffix(".json").write_text(json.dumps(meta))
+    assert list(rerankers_for(settings, StubBackendForService(), FakeRetriever())) == ["ltr"]
+    FakeRetriever.config = RetrievalConfig(fusion=FusionSpec(method="rrf"))
+    with pytest.raises(ModelMismatchError, match=r"trained on candidates fused with .*'z_score'.* this service fuses"
+                                                 r" with .*'rrf'"):
+        rerankers_for(settings, StubBackendForService(), FakeRetriever())
 
 
 class StubBackendForService:
