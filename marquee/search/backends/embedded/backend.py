@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import shutil
 import threading
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -81,7 +82,7 @@ class EmbeddedBackend:
         path = self.root / index
         if not (path / BODY_FILE).exists() and not path.exists():
             raise IndexNotFound(f"no index named {index!r}")
-        shutil.rmtree(path)
+        _remove_tree(path)
 
     def list_indices(self, prefix: str = "") -> list[str]:
         return sorted(
@@ -138,3 +139,18 @@ class EmbeddedBackend:
             for opened in self._open.values():
                 opened.close()
             self._open.clear()
+
+
+def _remove_tree(path: Path, attempts: int = 5) -> None:
+    """``rmtree`` that tolerates a file appearing mid-way: tantivy drops its writer lock and rewrites
+    ``.managed.json`` from its own threads, so a directory listed as emptied can be refilled once."""
+    for attempt in range(attempts):
+        try:
+            shutil.rmtree(path)
+            return
+        except OSError:  # also a file that vanished under us (FileNotFoundError): the rest may remain
+            if not path.exists():
+                return
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.05 * (attempt + 1))

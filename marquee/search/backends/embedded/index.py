@@ -457,5 +457,6 @@ class EmbeddedIndex:
         with self._lock:
             if self._writer is not None:
                 self._writer.rollback()
+                self._writer.wait_merging_threads()  # joined: no tantivy thread writes here once closed
                 self._writer = None
             self._impacts.rollback()
