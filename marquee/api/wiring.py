@@ -9,7 +9,7 @@ from marquee.enrichment.embeddings import Embedder, create_embedder
 from marquee.enrichment.entities import EntityExtractor
 from marquee.search.backends.base import SearchBackend
 from marquee.search.fusion import fusion_from_json
-from marquee.search.retrieval import RetrievalConfig
+from marquee.search.retrieval import DEFAULT_FUSION, RetrievalConfig
 from marquee.settings import Settings, SettingsError
 
 
@@ -35,7 +35,7 @@ def make_retrieval_config(settings: Settings) -> RetrievalConfig:
     """The serving fusion (``MARQUEE_FUSION``) and hybrid mode; evaluation and LTR training use the same one,
     so what is measured and what a model learns on is what the API serves."""
     try:
-        fusion = fusion_from_json(settings.fusion) if settings.fusion else RetrievalConfig().fusion
+        fusion = fusion_from_json(settings.fusion) if settings.fusion else DEFAULT_FUSION
     except ValueError as exc:
         raise SettingsError(f"setting 'fusion': {exc}") from exc
     return RetrievalConfig(fusion=fusion, hybrid_mode=settings.opensearch_hybrid)

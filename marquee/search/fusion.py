@@ -70,13 +70,14 @@ unaffected by that affine change, l2 is not.
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
 import struct
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from types import MappingProxyType
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -175,23 +176,22 @@ class FusionSpec:
 def fusion_from_json(text: str) -> FusionSpec:
     """A spec from the ``"fusion"`` object ``marquee tune-fusion`` and ``marquee evaluate --json`` print, so a
     setting found by tuning is deployed by pasting it (``MARQUEE_FUSION``). Missing keys keep their defaults."""
-    import json
-
     try:
         values = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ValueError(f"fusion must be a JSON object such as tune-fusion prints: {exc}") from exc
     if not isinstance(values, dict):
         raise ValueError("fusion must be a JSON object such as tune-fusion prints")
+    return fusion_from_dict(values)
+
+
+def fusion_from_dict(values: Mapping[str, Any]) -> FusionSpec:
+    """A spec from that object once parsed (an LTR model's metadata records it so); FusionSpec checks values."""
     unknown = sorted(set(values) - {f.name for f in dataclasses.fields(FusionSpec)})
     if unknown:
         raise ValueError(f"unknown fusion keys {unknown}")
-    if "weights" in values:
-        if not isinstance(values["weights"], list):
-            raise ValueError("fusion weights must be a list of numbers")
-        values["weights"] = tuple(values["weights"])
-    if not isinstance(values.get("rank_constant", 60), int):
-        raise ValueError("fusion rank_constant must be an integer")
+    if "weights" in values and not isinstance(values["weights"], list | tuple):
+        raise ValueError("fusion weights must be a list of numbers")  # a string would pass as its characters
     return FusionSpec(**values)
 
 

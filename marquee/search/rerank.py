@@ -19,7 +19,7 @@ import numpy as np
 
 from marquee.search.backends.base import Filters, SearchBackend
 from marquee.search.features import FEATURES, FeatureExtractor
-from marquee.search.fusion import FusedHit, FusionSpec, fusion_from_json
+from marquee.search.fusion import FusedHit, FusionSpec, fusion_from_dict
 
 DEFAULT_K = 100
 EVALUATION_DEPTH = 100
@@ -168,7 +168,7 @@ def rerankers_for(settings: Any, backend: SearchBackend, retriever: Any, k: int 
         return {}
     model = LtrModel.load(path)
     trained = model.metadata.get("fusion")
-    if trained is not None and fusion_from_json(json.dumps(trained)) != retriever.config.fusion:
+    if trained is not None and fusion_from_dict(trained) != retriever.config.fusion:
         raise ModelMismatchError(
             f"{path} was trained on candidates fused with {trained}, but this service fuses with "
             f"{retriever.config.fusion.__dict__}: its fused-score features would mean something else. "

@@ -30,7 +30,7 @@ def test_the_json_tune_fusion_prints_round_trips():
     ('{"norm": "l2"}', "unknown fusion keys ['norm']"),
     ('{"weights": 0.5}', "weights must be a list"),
     ('{"weights": [0.7, 0.7]}', "sum"),
-    ('{"rank_constant": "60"}', "rank_constant must be an integer"),
+    ('{"rank_constant": "60"}', "rank constant must be an integer"),
     ('{"normalization": "z_score", "combination": "harmonic_mean"}', "not supported with normalization"),
 ])
 def test_a_bad_fusion_setting_names_the_setting_and_the_problem(text, message):
