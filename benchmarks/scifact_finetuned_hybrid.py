@@ -31,8 +31,10 @@ def holdout_split(data: Path, work: Path) -> dict[str, int]:
         if not link.exists():
             link.symlink_to((data / name).resolve())
     header, *rows = (data / "qrels" / "train.tsv").read_text().splitlines()
-    held = [r for r in rows if int(hashlib.sha256(r.split("\t")[0].encode()).hexdigest(), 16) % HOLDOUT_EVERY == 0]
-    kept = [r for r in rows if r not in set(held)]
+    held, kept = [], []
+    for row in rows:
+        in_holdout = int(hashlib.sha256(row.split("\t")[0].encode()).hexdigest(), 16) % HOLDOUT_EVERY == 0
+        (held if in_holdout else kept).append(row)
     for split, lines in (("train80", kept), ("train20", held)):
         (work / "qrels" / f"{split}.tsv").write_text("\n".join([header, *lines]) + "\n")
     return {"train80_queries": len({r.split("\t")[0] for r in kept}),

@@ -119,14 +119,14 @@ class FineTuneResult:
     seconds: float
 
     def to_dict(self) -> dict[str, Any]:
+        per_epoch = max(1, self.steps // max(1, self.epochs))  # steps of the last epoch, about
         return {
             "model_dir": str(self.out_dir),
             "steps": self.steps,
             "pairs": self.pairs,
             "epochs": self.epochs,
             "first_loss": round(self.losses[0], 4) if self.losses else None,
-            "last_epoch_loss": round(sum(self.losses[-self.steps // max(1, self.epochs):]) /
-                                     max(1, self.steps // max(1, self.epochs)), 4) if self.losses else None,
+            "last_epoch_loss": round(sum(self.losses[-per_epoch:]) / per_epoch, 4) if self.losses else None,
             "seconds": round(self.seconds, 1),
         }
 
