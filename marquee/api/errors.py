@@ -13,6 +13,7 @@ from flask import Flask, Response, jsonify
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from marquee.search.request import SearchError
+from marquee.storage import DatabaseError
 
 log = logging.getLogger(__name__)
 HTTP_CODES = {413: "body_too_large", 404: "not_found", 405: "method_not_allowed", 415: "unsupported_media_type"}
@@ -43,6 +44,11 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(SearchError)
     def _search_error(exc: SearchError) -> Response:
         return error_response(exc.status, exc.code, exc.message)
+
+    @app.errorhandler(DatabaseError)
+    def _storage_error(exc: DatabaseError) -> Response:  # the operator's problem, not the client's: say so
+        log.error("database unavailable: %s", exc)
+        return error_response(503, "storage_unavailable", "the event and judgement store cannot be used right now")
 
     @app.errorhandler(RequestEntityTooLarge)
     def _too_large(exc: RequestEntityTooLarge) -> Response:

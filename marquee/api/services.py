@@ -16,6 +16,7 @@ from marquee.search.retrieval import Retriever
 from marquee.search.service import SearchService, ServiceConfig
 from marquee.search.suggest import Suggester
 from marquee.settings import Settings
+from marquee.storage import Database
 
 
 class MarqueeServices:
@@ -37,6 +38,8 @@ class MarqueeServices:
         self.jobs = JobRunner(settings.home / "jobs", EXPECTED_ERRORS)
         self.model_load_seconds: float | None = None
         self._warm_lock = threading.Lock()
+        # One per process, connections per thread; the file is created by the first store that needs it.
+        self.database = Database(settings.db_path)
 
     def init_app(self, app: Flask) -> None:
         app.extensions["marquee"] = self
@@ -58,6 +61,7 @@ class MarqueeServices:
 
     def close(self) -> None:
         self.backend.close()
+        self.database.close()
 
 
 def services(app: Any) -> MarqueeServices:

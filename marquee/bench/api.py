@@ -23,6 +23,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Mapping
 from itertools import cycle
 from pathlib import Path
 from typing import Any
@@ -84,13 +85,26 @@ def ensure_index(settings: Settings) -> tuple[Path, bool]:
 class Server:
     """``marquee serve`` in its own process group on a free loopback port; logs go to a temporary file."""
 
-    def __init__(self, home: Path, settings: Settings) -> None:
+    def __init__(self, home: Path, settings: Settings, env: Mapping[str, str] | None = None) -> None:
+        """``env``: variables added to this process's environment for the server (API keys in tests)."""
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log = tempfile.NamedTemporaryFile(prefix="marquee-bench-api-", suffix=".log", delete=False)
         command = _marquee(home, settings, "serve", "--bind", f"127.0.0.1:{self.port}",
                            "--workers", str(settings.workers), "--threads", str(settings.threads))
-        self.process = subprocess.Popen(command, stdout=self.log, stderr=self.log, start_new_session=True)
+        self.process = subprocess.Popen(command, stdout=self.log, stderr=self.log, start_new_session=True,
+                                        env={**os.environ, **(env or {})})
+
+    def __enter__(self) -> Server:
+        self.wait_ready()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def log_text(self) -> str:
+        self.log.flush()
+        return Path(self.log.name).read_text(encoding="utf-8", errors="replace")
 
     def wait_ready(self, timeout: float = START_TIMEOUT) -> float:
         started = time.perf_counter()

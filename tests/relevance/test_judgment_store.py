@@ -6,7 +6,8 @@ import sqlite3
 import pytest
 
 from marquee.relevance.judgments import Judgment, JudgmentStore, JudgmentStoreError, JudgmentValidationError
-from marquee.relevance.judgments.db import Migration, apply_migrations, connect
+from marquee.storage import Database, DatabaseError
+from marquee.storage.sqlite import Migration, apply_migrations
 
 
 @pytest.fixture
@@ -40,11 +41,11 @@ def test_foreign_keys_are_enforced(store):
 
 
 def test_failed_migration_rolls_back_and_keeps_version(tmp_path):
-    conn = connect(tmp_path / "x.sqlite3")
+    conn = Database(tmp_path / "x.sqlite3").connection()
     good = Migration(1, "t", "CREATE TABLE t (a INTEGER)")
     bad = Migration(2, "broken", "CREATE TABLE u (a INTEGER); CREATE TABLE t (a INTEGER)")  # t exists
     assert apply_migrations(conn, "demo", [good]) == 1
-    with pytest.raises(JudgmentStoreError):
+    with pytest.raises(DatabaseError):
         apply_migrations(conn, "demo", [good, bad])
     tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     assert "u" not in tables  # the failed step left nothing behind
@@ -52,14 +53,14 @@ def test_failed_migration_rolls_back_and_keeps_version(tmp_path):
 
 
 def test_newer_schema_is_refused(tmp_path):
-    conn = connect(tmp_path / "x.sqlite3")
+    conn = Database(tmp_path / "x.sqlite3").connection()
     apply_migrations(conn, "demo", [Migration(1, "a", "CREATE TABLE a (x)"), Migration(2, "b", "CREATE TABLE b (x)")])
-    with pytest.raises(JudgmentStoreError, match="newer"):
+    with pytest.raises(DatabaseError, match="newer"):
         apply_migrations(conn, "demo", [Migration(1, "a", "CREATE TABLE a (x)")])
 
 
 def test_migrations_must_be_numbered_in_order(tmp_path):
-    conn = connect(tmp_path / "x.sqlite3")
+    conn = Database(tmp_path / "x.sqlite3").connection()
     with pytest.raises(ValueError, match="numbered"):
         apply_migrations(conn, "demo", [Migration(2, "b", "CREATE TABLE b (x)")])
 
@@ -68,7 +69,7 @@ def test_corrupted_file_is_refused_and_never_overwritten(tmp_path):
     path = tmp_path / "m.sqlite3"
     garbage = b"this is not a database\n" * 100
     path.write_bytes(garbage)
-    with pytest.raises(JudgmentStoreError, match="not an SQLite database"):
+    with pytest.raises(DatabaseError, match="not an SQLite database"):
         JudgmentStore(path)
     assert path.read_bytes() == garbage
     assert not (tmp_path / "m.sqlite3-wal").exists()
@@ -84,7 +85,7 @@ def test_damaged_sqlite_file_is_refused_and_left_alone(tmp_path):
     data = bytearray(path.read_bytes())
     data[100:] = b"\xff" * (len(data) - 100)  # valid header, garbage pages
     path.write_bytes(bytes(data))
-    with pytest.raises(JudgmentStoreError):
+    with pytest.raises(DatabaseError):
         JudgmentStore(path)
     assert path.read_bytes() == bytes(data)
 

@@ -31,11 +31,10 @@ def record_event() -> tuple[Response, int]:
     request.max_content_length = MAX_EVENT_BYTES
     event = parse_json_body(SearchEvent, request.get_data(cache=False), code="invalid_event")
     g.query_id = event.query_id
-    with EventStore(services(current_app).settings.db_path) as store:
-        try:
-            result = store.record(event)
-        except EventConflict as exc:
-            raise ApiError(409, "event_conflict", str(exc)) from None
+    try:
+        result = EventStore(services(current_app).database).record(event)
+    except EventConflict as exc:
+        raise ApiError(409, "event_conflict", str(exc)) from None
     return jsonify({
         "query_id": event.query_id,
         "new_query": result.new_query,

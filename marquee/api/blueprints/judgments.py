@@ -34,7 +34,7 @@ MAX_NAME = 100
 
 
 def _store() -> JudgmentStore:
-    return JudgmentStore(services(current_app).settings.db_path)
+    return JudgmentStore(services(current_app).database)
 
 
 def _check_name(name: str) -> None:

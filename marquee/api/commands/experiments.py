@@ -31,7 +31,8 @@ def run_compare(args: argparse.Namespace, settings: Settings) -> int:
     # imported here: scipy/ranx are heavy and every CLI invocation imports this module
     from marquee.relevance.experiments.compare import compare_runs, render_json, render_text
     from marquee.relevance.experiments.runs import RunFileError, load_qrels, load_run
-    from marquee.relevance.judgments import JudgmentStore, JudgmentStoreError
+    from marquee.relevance.judgments import JudgmentStore
+    from marquee.storage import DatabaseError
 
     try:
         if args.list_name:
@@ -52,7 +53,7 @@ def run_compare(args: argparse.Namespace, settings: Settings) -> int:
             name_a=args.run_a.name,
             name_b=args.run_b.name,
         )
-    except (RunFileError, JudgmentStoreError, OSError) as exc:
+    except (RunFileError, DatabaseError, OSError) as exc:
         print(f"marquee: {exc}", file=sys.stderr)
         return 2
     except (ValueError, KeyError) as exc:  # ranx rejects unknown metric names with these

@@ -11,12 +11,12 @@ from marquee.relevance.judgments import (
     FORMATS,
     JudgmentFormatError,
     JudgmentStore,
-    JudgmentStoreError,
     JudgmentValidationError,
     export_file,
     import_file,
 )
 from marquee.settings import Settings
+from marquee.storage import DatabaseError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -96,7 +96,7 @@ def run_import(args: argparse.Namespace, settings: Settings) -> int:
         for problem in exc.problems:
             print(f"{args.file}: {problem}", file=sys.stderr)
         return _fail(f"{len(exc.problems)} bad rows; nothing imported (use --skip-bad-rows to store the rest)", 1)
-    except (JudgmentFormatError, JudgmentStoreError, ValueError, OSError) as exc:
+    except (JudgmentFormatError, DatabaseError, ValueError, OSError) as exc:
         return _fail(str(exc))
     if args.json:
         print(json.dumps(report.to_dict()))
@@ -115,7 +115,7 @@ def run_export(args: argparse.Namespace, settings: Settings) -> int:
     try:
         with JudgmentStore(settings.db_path) as store:
             count = export_file(store, args.list_name, args.format, args.out)
-    except (JudgmentFormatError, JudgmentStoreError, ValueError, OSError) as exc:
+    except (JudgmentFormatError, DatabaseError, ValueError, OSError) as exc:
         return _fail(str(exc))
     print(f"wrote {count} judgements to {args.out}")
     return 0
@@ -134,7 +134,7 @@ def run_list(args: argparse.Namespace, settings: Settings) -> int:
                 }
                 for lst in store.lists()
             ]
-    except JudgmentStoreError as exc:
+    except DatabaseError as exc:
         return _fail(str(exc))
     if args.json:
         print(json.dumps(rows))
@@ -151,7 +151,7 @@ def run_stats(args: argparse.Namespace, settings: Settings) -> int:
         with JudgmentStore(settings.db_path) as store:
             stats = store.stats(args.list_name).to_dict()
             stats["provenance"] = store.provenance(args.list_name)
-    except JudgmentStoreError as exc:
+    except DatabaseError as exc:
         return _fail(str(exc))
     if args.json:
         print(json.dumps(stats))

@@ -7,15 +7,15 @@ may add clicks; they must match what was shown.
 
 from __future__ import annotations
 
+import sqlite3
 from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 from marquee.relevance.clicks.events import SearchEvent
 from marquee.relevance.clicks.session import Session, make_session
-from marquee.relevance.judgments.db import Migration, apply_migrations, connect, utc_now
+from marquee.storage import Database, Migration, utc_now
 
 COMPONENT = "clicks"
 
@@ -63,18 +63,25 @@ class RecordResult:
 
 
 class EventStore:
-    """Search events in the SQLite database at ``path`` (normally ``settings.db_path``)."""
+    """Search events in the marquee database: a shared :class:`Database` (a server's, one per process) or the
+    file at a path (a CLI command's, closed with the store)."""
 
-    def __init__(self, path: Path) -> None:
-        self._conn = connect(Path(path))
+    def __init__(self, database: Database | Path) -> None:
+        self._owned = not isinstance(database, Database)
+        self.db = Database(Path(database)) if self._owned else database
         try:
-            apply_migrations(self._conn, COMPONENT, MIGRATIONS)
+            self.db.migrate(COMPONENT, MIGRATIONS)
         except BaseException:
-            self._conn.close()
+            self.close()
             raise
 
+    @property
+    def _conn(self) -> sqlite3.Connection:
+        return self.db.connection()
+
     def close(self) -> None:
-        self._conn.close()
+        if self._owned:
+            self.db.close()
 
     def __enter__(self) -> EventStore:
         return self
@@ -84,30 +91,8 @@ class EventStore:
 
     def record(self, event: SearchEvent) -> RecordResult:
         """Store one record in one transaction, merging with an earlier record of the same query."""
-        conn = self._conn
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            result = self._record(event)
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
-        return result
-
-    def record_many(self, events: Iterable[SearchEvent]) -> int:
-        """Store many records in one transaction (bulk loads); returns how many were stored."""
-        conn = self._conn
-        conn.execute("BEGIN IMMEDIATE")
-        count = 0
-        try:
-            for event in events:
-                self._record(event)
-                count += 1
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
-        return count
+        with self.db.transaction():
+            return self._record(event)
 
     def _record(self, event: SearchEvent) -> RecordResult:
         conn = self._conn

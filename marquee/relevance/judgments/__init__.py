@@ -1,9 +1,8 @@
 """Judgement lists: an SQLite store with migrations, and import/export in the formats relevance tools use."""
 
-from marquee.relevance.judgments.db import JudgmentStoreError
 from marquee.relevance.judgments.formats import FORMATS, JudgmentFormatError
 from marquee.relevance.judgments.models import Judgment, JudgmentList, ListStats, RowProblem, WriteReport
-from marquee.relevance.judgments.store import JudgmentStore, JudgmentValidationError
+from marquee.relevance.judgments.store import JudgmentStore, JudgmentStoreError, JudgmentValidationError
 from marquee.relevance.judgments.transfer import ImportReport, export_file, import_file
 
 __all__ = [

@@ -7,7 +7,7 @@ evaluation.
 
 from __future__ import annotations
 
-from marquee.relevance.judgments.db import Migration
+from marquee.storage import Migration
 
 COMPONENT = "judgments"
 

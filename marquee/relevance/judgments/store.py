@@ -12,13 +12,12 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections import Counter
-from collections.abc import Collection, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Collection, Iterable, Mapping
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
 from marquee.relevance.judgments import schema
-from marquee.relevance.judgments.db import JudgmentStoreError, apply_migrations, connect, utc_now
 from marquee.relevance.judgments.models import (
     DEFAULT_SCALE,
     Judgment,
@@ -29,6 +28,11 @@ from marquee.relevance.judgments.models import (
     format_grade,
     grade_problem,
 )
+from marquee.storage import Database, DatabaseError, utc_now
+
+
+class JudgmentStoreError(DatabaseError):
+    """A request the judgement store cannot satisfy (a missing list, a name already taken...)."""
 
 
 class JudgmentValidationError(ValueError):
@@ -42,19 +46,26 @@ class JudgmentValidationError(ValueError):
 
 
 class JudgmentStore:
-    """Judgement lists in the SQLite database at ``path`` (normally ``settings.db_path``)."""
+    """Judgement lists in the marquee database: a shared :class:`Database` (a server's, one per process) or the
+    file at a path (a CLI command's, closed with the store)."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = Path(path)
-        self._conn = connect(self.path)
+    def __init__(self, database: Database | Path) -> None:
+        self._owned = not isinstance(database, Database)
+        self.db = Database(Path(database)) if self._owned else database
+        self.path = self.db.path
         try:
-            apply_migrations(self._conn, schema.COMPONENT, schema.MIGRATIONS)
+            self.db.migrate(schema.COMPONENT, schema.MIGRATIONS)
         except BaseException:
-            self._conn.close()
+            self.close()
             raise
 
+    @property
+    def _conn(self) -> sqlite3.Connection:
+        return self.db.connection()
+
     def close(self) -> None:
-        self._conn.close()
+        if self._owned:
+            self.db.close()
 
     def __enter__(self) -> JudgmentStore:
         return self
@@ -62,16 +73,9 @@ class JudgmentStore:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction; rolled back on any error so nothing is half-written."""
-        self._conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield self._conn
-        except BaseException:
-            self._conn.execute("ROLLBACK")
-            raise
-        self._conn.execute("COMMIT")
+    def transaction(self) -> AbstractContextManager[sqlite3.Connection]:
+        """One write transaction; rolled back on any error so nothing is half-written. Nested calls join it."""
+        return self.db.transaction()
 
     # -- lists ---------------------------------------------------------------------------------------
 
@@ -82,16 +86,18 @@ class JudgmentStore:
         low, high = float(scale[0]), float(scale[1])
         if not low < high:
             raise ValueError(f"grade scale must have min < max, got {scale!r}")
-        existing = self.find_list(name)
-        if existing is not None:
-            if exist_ok:
-                return existing
-            raise JudgmentStoreError(f"judgement list {name!r} already exists")
-        self._conn.execute(
-            "INSERT INTO judgment_lists (name, description, grade_min, grade_max, created_at) VALUES (?, ?, ?, ?, ?)",
-            (name, description, low, high, utc_now()),
-        )
-        return self.get_list(name)
+        with self.transaction() as conn:  # find and insert under the write lock: two creators never race
+            existing = self.find_list(name)
+            if existing is not None:
+                if exist_ok:
+                    return existing
+                raise JudgmentStoreError(f"judgement list {name!r} already exists")
+            conn.execute(
+                "INSERT INTO judgment_lists (name, description, grade_min, grade_max, created_at)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (name, description, low, high, utc_now()),
+            )
+            return self.get_list(name)
 
     def find_list(self, name: str) -> JudgmentList | None:
         row = self._conn.execute("SELECT * FROM judgment_lists WHERE name = ?", (name,)).fetchone()

@@ -13,7 +13,7 @@ from typing import Any
 
 from marquee.relevance.judgments.formats import JudgmentFormatError, get_format
 from marquee.relevance.judgments.models import DEFAULT_SCALE, WriteReport
-from marquee.relevance.judgments.store import JudgmentStore, JudgmentValidationError
+from marquee.relevance.judgments.store import JudgmentStore
 
 
 @dataclass(frozen=True)
@@ -56,19 +56,14 @@ def import_file(
     judgments = parsed.judgments
     if rater is not None:
         judgments = [j.__class__(j.query, j.doc_id, j.grade, rater, j.features) for j in judgments]
-    created = store.find_list(list_name) is None
-    store.create_list(list_name, description if description is not None else (parsed.description or ""),
-                      scale, exist_ok=True)
-    try:
+    with store.transaction():  # the list and its judgements land together, or neither does
+        store.create_list(list_name, description if description is not None else (parsed.description or ""),
+                          scale, exist_ok=True)
         report = store.add_judgments(
             list_name, judgments, source="import", detail=f"{fmt}:{Path(path).name}",
             params={"format": fmt, "file": str(path)}, known_doc_ids=known_doc_ids, strict=not skip_bad_rows,
             pre_rejected=parsed.problems, locations=parsed.locations,
         )
-    except JudgmentValidationError:
-        if created:
-            store.delete_list(list_name)
-        raise
     return ImportReport(list_name, fmt, str(path), len(parsed.judgments) + len(parsed.problems), report)
 
 
