@@ -190,6 +190,7 @@ class Readiness(BaseModel):
     status: Literal["ready", "not_ready"]
     index: str | None
     models_loaded: bool
+    reason: str | None = Field(default=None, description="why the served index is not ready, when it is not")
 
 
 class Job(BaseModel):
@@ -211,8 +212,15 @@ class JobList(BaseModel):
 
 class IndexVersion(BaseModel):
     index: str
-    documents: int = Field(ge=0)
+    state: Literal["serving", "ready", "building", "interrupted"] = Field(
+        description="ready: kept and fit to serve (also a version rolled back from); building: a run is writing "
+        "it; interrupted: its run died and the next re-index deletes it")
+    documents: int | None = Field(ge=0, description="null while building: a half-built version is never opened")
     served: bool
+    created_at: str
+    finished_at: str | None
+    failed: int | None = Field(ge=0)
+    provenance: dict[str, object] = Field(description="what the version was built from")
 
 
 class Indices(BaseModel):

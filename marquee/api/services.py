@@ -9,8 +9,8 @@ from typing import Any
 from flask import Flask
 
 from marquee.api.jobs import JobRunner
-from marquee.api.reindex import EXPECTED_ERRORS
 from marquee.api.wiring import make_backend, make_embedder, make_retrieval_config
+from marquee.indexing.reindex import EXPECTED_ERRORS
 from marquee.search.rerank import rerankers_for
 from marquee.search.retrieval import Retriever
 from marquee.search.service import SearchService, ServiceConfig

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from marquee.enrichment.embeddings import Embedder, create_embedder
 from marquee.enrichment.entities import EntityExtractor
+from marquee.enrichment.pipeline import Enricher
+from marquee.indexing.indexer import EventHandler, Indexer
 from marquee.search.backends.base import SearchBackend
 from marquee.search.fusion import fusion_from_json
 from marquee.search.retrieval import DEFAULT_FUSION, RetrievalConfig
@@ -29,6 +31,16 @@ def make_embedder(settings: Settings) -> Embedder:
 
 def make_extractor(settings: Settings, use_ner: bool = True) -> EntityExtractor:
     return EntityExtractor(use_ner=use_ner)
+
+
+def make_indexer(settings: Settings, backend: SearchBackend, on_event: EventHandler | None = None) -> Indexer:
+    """The indexer of this home: locks and version ledgers under ``<home>/locks``, the configured retention."""
+    return Indexer(backend, settings.home / "locks", keep_versions=settings.keep_versions, on_event=on_event)
+
+
+def make_enricher(settings: Settings, embedder: Embedder | None = None, use_ner: bool = True) -> Enricher:
+    """``embedder``: one already loaded (a serving worker's), so a re-index job does not load the model twice."""
+    return Enricher(embedder or make_embedder(settings), make_extractor(settings, use_ner=use_ner))
 
 
 def make_retrieval_config(settings: Settings) -> RetrievalConfig:

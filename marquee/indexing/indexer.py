@@ -2,7 +2,8 @@
 
 Crash safety follows from the order of operations: nothing the served version depends on is written
 until the alias flip, which is a single atomic operation in both backends. A crash (even ``kill -9``)
-at any earlier point leaves an unserved, possibly partial version that the next run deletes.
+at any earlier point leaves an unserved, possibly partial version, recorded as ``building`` in the alias's
+ledger, that the next run deletes. Version numbers are never reused, and versions rolled back from are kept.
 """
 
 from __future__ import annotations
@@ -18,10 +19,12 @@ from typing import Any
 from marquee import mappings
 from marquee.enrichment.pipeline import EnrichedDocument, Previous, RejectsWriter
 from marquee.enrichment.readers import Reject
-from marquee.indexing.locking import alias_lock
+from marquee.indexing.ledger import BUILDING, READY, Ledger, VersionLedger, VersionRecord
+from marquee.indexing.locking import alias_busy, alias_lock
 from marquee.indexing.source import REUSE_FIELDS, previous_from_source, to_index_source
 from marquee.indexing.versions import next_version, version_number, versions_of
-from marquee.search.backends.base import BackendError, BulkFailure, LexicalQuery, SearchBackend
+from marquee.search.backends.base import BackendError, BulkFailure, IndexNotFound, LexicalQuery, SearchBackend
+from marquee.storage import utc_now
 
 log = logging.getLogger(__name__)
 
@@ -61,17 +64,21 @@ def _ignore(_phase: str, _info: Mapping[str, Any]) -> None:
 
 
 class Indexer:
+    """Builds, swaps, rolls back and retires the versions of an alias.
+
+    ``state_dir`` holds, per alias, the lock every writer takes and the version ledger (``ledger.py``)."""
+
     def __init__(
         self,
         backend: SearchBackend,
-        lock_dir: Path,
+        state_dir: Path,
         keep_versions: int = 3,
         batch_size: int = 500,
         on_event: EventHandler | None = None,
         min_ratio: float = 0.5,
     ) -> None:
         self.backend = backend
-        self.lock_dir = lock_dir
+        self.state_dir = state_dir
         self.keep_versions = max(1, keep_versions)
         self.batch_size = batch_size
         self.on_event = on_event or _ignore
@@ -83,19 +90,31 @@ class Indexer:
         return {row["id"]: previous_from_source(row) for row in self.backend.scan(index, REUSE_FIELDS)}
 
     def build_and_swap(
-        self, alias: str, documents: DocumentSource, rejects: RejectsWriter | None = None, force: bool = False
+        self,
+        alias: str,
+        documents: DocumentSource,
+        rejects: RejectsWriter | None = None,
+        force: bool = False,
+        provenance: Mapping[str, Any] | None = None,
     ) -> IndexReport:
+        """``provenance``: what the version is built from (source file, its hash, format, embedder...), kept
+        in the ledger and shown by ``alias show`` / ``GET /admin/indices``."""
         started = time.perf_counter()
         rejects = rejects or RejectsWriter(None)
-        with alias_lock(self.lock_dir, alias):
+        with alias_lock(self.state_dir, alias):
+            ledgers = VersionLedger(self.state_dir, alias)
+            ledger = self._adopt(alias, ledgers.load())
             current = self.backend.get_alias(alias)
-            self._delete_unserved_newer(alias, current)
+            self._delete_interrupted(ledger)
             previous = self.previous_documents(current)
-            index = next_version(alias, self.backend.list_indices(f"{alias}-v"))
+            index = self._next_version(alias, ledger)
+            record = VersionRecord(index, BUILDING, utc_now(), provenance=dict(provenance or {}))
+            ledger.records[index] = record
+            ledgers.save(ledger)  # before the index exists: a crash from here on leaves a record to clean up
             report = IndexReport(alias, index, current)
-            self.backend.create_index(index, mappings.load())
-            self.on_event("created", {"index": index, "previous": current, "known_documents": len(previous)})
             try:
+                self.backend.create_index(index, mappings.load())
+                self.on_event("created", {"index": index, "previous": current, "known_documents": len(previous)})
                 self._write(index, documents(previous), report, rejects)
                 self.backend.refresh(index)
                 self.on_event("committed", {"index": index, "indexed": report.indexed})
@@ -103,10 +122,16 @@ class Indexer:
                 self.on_event("checked", {"index": index})
             except BaseException:
                 self._discard(index)
+                del ledger.records[index]
+                ledgers.save(ledger)
                 raise
+            record.state, record.finished_at = READY, utc_now()
+            record.documents, record.failed = report.indexed, len(report.failed)
+            ledgers.save(ledger)
             self.backend.swap_alias(alias, index)
             self.on_event("swapped", {"alias": alias, "index": index, "previous": current})
-            report.deleted_versions = self._prune(alias, index)
+            report.deleted_versions = self._prune(alias, index, ledger)
+            ledgers.save(ledger)
             report.seconds = time.perf_counter() - started
             return report
 
@@ -144,39 +169,82 @@ class Indexer:
     def _discard(self, index: str) -> None:
         try:
             self.backend.delete_index(index)
+        except IndexNotFound:
+            pass  # never created (a crash before create_index), or already gone
         except BackendError as exc:
             log.warning("could not delete unserved index %s: %s", index, exc)
 
-    def _delete_unserved_newer(self, alias: str, current: str | None) -> None:
-        """Versions newer than the served one were never served: leftovers of crashed or failed runs."""
-        served = version_number(alias, current) if current else 0
-        for name in versions_of(alias, self.backend.list_indices(f"{alias}-v")):
-            if (version_number(alias, name) or 0) > (served or 0):
-                log.info("deleting %s, left over from an interrupted run", name)
-                self._discard(name)
+    def _on_disk(self, alias: str) -> list[str]:
+        return versions_of(alias, self.backend.list_indices(f"{alias}-v"))
 
-    def _prune(self, alias: str, served: str) -> list[str]:
-        versions = versions_of(alias, self.backend.list_indices(f"{alias}-v"))
-        older = [v for v in versions if v != served]
-        doomed = older[: max(0, len(older) - (self.keep_versions - 1))]
+    def _adopt(self, alias: str, ledger: Ledger) -> Ledger:
+        """A home from before the ledger: its versions were served or fit to serve, so they are kept as ready
+        (their provenance unknown); a version on disk the ledger does not know is adopted the same way."""
+        for name in self._on_disk(alias):
+            if name not in ledger.records:
+                ledger.records[name] = VersionRecord(name, READY, utc_now(), provenance={"adopted": True})
+        return ledger
+
+    def _next_version(self, alias: str, ledger: Ledger) -> str:
+        """One past every number ever used (the ledger remembers numbers whose versions are gone)."""
+        name = next_version(alias, self.backend.list_indices(f"{alias}-v"), ledger.last_number)
+        ledger.last_number = version_number(alias, name) or 0
+        return name
+
+    def _delete_interrupted(self, ledger: Ledger) -> None:
+        """Versions still ``building`` while we hold the lock were left by a run that died."""
+        for name, record in list(ledger.records.items()):
+            if record.state == BUILDING:
+                log.info("deleting %s, left half-built by an interrupted run", name)
+                self._discard(name)
+                del ledger.records[name]
+
+    def _prune(self, alias: str, served: str, ledger: Ledger) -> list[str]:
+        """Keep ``keep_versions`` ready versions counting the served one; the oldest others go first.
+        Versions rolled back from count like any other: they are kept until retention says otherwise."""
+        others = [v for v in self._on_disk(alias) if v != served and ledger.records.get(v, None) is not None
+                  and ledger.records[v].state == READY]
+        doomed = others[: max(0, len(others) - (self.keep_versions - 1))]
         for name in doomed:
             self._discard(name)
+            ledger.records.pop(name, None)
         return doomed
 
     def rollback(self, alias: str) -> tuple[str, str]:
-        """Point the alias at the newest version older than the served one; returns (from, to)."""
-        with alias_lock(self.lock_dir, alias):
+        """Point the alias at the newest ready version older than the served one; returns (from, to).
+        The version rolled back from stays, listed as ready, until retention retires it."""
+        with alias_lock(self.state_dir, alias):
             current = self.backend.get_alias(alias)
             if current is None:
                 raise BackendError(f"alias {alias!r} does not exist")
+            ledger = self._adopt(alias, VersionLedger(self.state_dir, alias).load())
             number = version_number(alias, current) or 0
             older = [
-                v
-                for v in versions_of(alias, self.backend.list_indices(f"{alias}-v"))
-                if (version_number(alias, v) or 0) < number
+                v for v in self._on_disk(alias)
+                if (version_number(alias, v) or 0) < number and ledger.records[v].state == READY
             ]
             if not older:
                 raise BackendError(f"no version of {alias!r} older than {current} is kept to roll back to")
             self.backend.swap_alias(alias, older[-1])
             self.on_event("swapped", {"alias": alias, "index": older[-1], "previous": current})
             return current, older[-1]
+
+    def versions(self, alias: str) -> list[dict[str, Any]]:
+        """Every version of the alias on disk with its state, for people: ``serving``, ``ready`` (kept; also a
+        version rolled back from), ``building`` (a run holds the lock now) or ``interrupted`` (its run died;
+        the next build deletes it). Building versions are never opened: their documents are unknown."""
+        ledger = VersionLedger(self.state_dir, alias).load()
+        served = self.backend.get_alias(alias)
+        busy = alias_busy(self.state_dir, alias)
+        out = []
+        for name in self._on_disk(alias):
+            record = ledger.records.get(name) or VersionRecord(name, READY, "", provenance={"adopted": True})
+            if record.state == BUILDING:
+                state = "building" if busy else "interrupted"
+            else:
+                state = "serving" if name == served else "ready"
+            documents = record.documents
+            if documents is None and record.state == READY:
+                documents = self.backend.stats(name).doc_count
+            out.append({**record.to_dict(), "state": state, "served": name == served, "documents": documents})
+        return out

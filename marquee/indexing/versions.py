@@ -24,7 +24,8 @@ def versions_of(alias: str, indices: list[str]) -> list[str]:
     return [name for number, name in sorted((n, i) for n, i in numbered if n is not None)]
 
 
-def next_version(alias: str, indices: list[str]) -> str:
+def next_version(alias: str, indices: list[str], last_used: int = 0) -> str:
+    """One past the newest version in ``indices`` and past ``last_used`` (a number whose version is gone)."""
     existing = versions_of(alias, indices)
     last = version_number(alias, existing[-1]) if existing else 0
-    return version_name(alias, (last or 0) + 1)
+    return version_name(alias, max(last or 0, last_used) + 1)

@@ -54,7 +54,7 @@ def _reusable_documents(siblings: list[Path], indexer: Indexer) -> dict[str, Pre
         try:
             served = backend.get_alias(EVAL_ALIAS)
             if served is not None:
-                return Indexer(backend, indexer.lock_dir).previous_documents(served)
+                return Indexer(backend, indexer.state_dir).previous_documents(served)
         finally:
             backend.close()
     return {}

@@ -164,6 +164,15 @@ class SearchService:
             )
         return index
 
+    def probe(self) -> None:
+        """Answer one cheap query from the served version (a browse hit, fetched back by id) or raise.
+
+        Readiness is more than "an alias exists": a version whose files and open handle disagree fails here."""
+        index = self.served_index()
+        hits = self.backend.lexical_search(index, LexicalQuery(text="", fields=(), size=1)).hits
+        if hits and hits[0].id not in self.backend.get_documents(index, [hits[0].id]):
+            raise SearchError("probe_failed", f"{index} lists {hits[0].id!r} but cannot fetch it", status=503)
+
     # -- search ----------------------------------------------------------------------------------------
     def _understand(self, request: SearchRequest, index: str) -> tuple[_Understood, Any]:
         if not request.understand or self.understander is None or not request.q.strip():

@@ -52,8 +52,8 @@ class Client:
         response = self.conn.getresponse()
         return response.status, response.read()
 
-    def post_json(self, path: str, payload: object) -> tuple[int, bytes]:
-        return self.request("POST", path, json.dumps(payload), {"Content-Type": "application/json"})
+    def post_json(self, path: str, payload: object, headers: Mapping[str, str] | None = None) -> tuple[int, bytes]:
+        return self.request("POST", path, json.dumps(payload), {"Content-Type": "application/json", **(headers or {})})
 
     def close(self) -> None:
         self.conn.close()

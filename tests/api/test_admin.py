@@ -3,9 +3,13 @@ key they list versions, refuse impossible rollbacks, and move judgement lists in
 
 from __future__ import annotations
 
+import hashlib
+
 import pytest
 
-from tests.api.catalog_home import ADMIN_KEY
+from marquee import mappings
+from marquee.enrichment.embeddings import HashingEmbedder
+from tests.api.catalog_home import ADMIN_KEY, CATALOG
 
 ADMIN_ROUTES = [
     ("POST", "/admin/reindex"),
@@ -50,8 +54,16 @@ def test_wrong_key_is_403_and_never_echoed(client, method, path, key):
 
 def test_indices_lists_the_served_version(client, admin_headers):
     body = client.get("/admin/indices", headers=admin_headers).get_json()
-    assert body == {"alias": "catalog", "serves": "catalog-v0001",
-                    "versions": [{"index": "catalog-v0001", "documents": 8807, "served": True}]}
+    (version,) = body.pop("versions")
+    assert body == {"alias": "catalog", "serves": "catalog-v0001"}
+    assert version.pop("created_at") <= version.pop("finished_at")
+    provenance = version.pop("provenance")
+    assert version == {"index": "catalog-v0001", "state": "serving", "documents": 8807, "failed": 0, "served": True}
+    assert provenance == {
+        "source": str(CATALOG.resolve()), "source_sha256": hashlib.sha256(CATALOG.read_bytes()).hexdigest(),
+        "format": "netflix", "embedder": HashingEmbedder().model_id, "ner": False,
+        "mapping_sha256": mappings.fingerprint(),
+    }
 
 
 def test_rollback_with_a_single_version_is_a_conflict(client, admin_headers):

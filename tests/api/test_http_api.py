@@ -104,6 +104,21 @@ def test_health_and_readiness(client):
     assert ready.status_code == 200 and ready.get_json()["index"] == "catalog-v0001"
 
 
+@pytest.mark.parametrize("breakage", ["fetch_returns_nothing", "listing_raises"])
+def test_readiness_fails_when_the_served_index_cannot_answer_a_probe(app, client, monkeypatch, breakage):
+    backend = app.extensions["marquee"].backend
+    if breakage == "fetch_returns_nothing":  # lists a document it cannot fetch: files and handle disagree
+        monkeypatch.setattr(backend, "get_documents", lambda *args, **kwargs: {})
+    else:  # what a stale handle did: its vector rows end before the engine's
+        def stale(*args, **kwargs):
+            raise IndexError("list index out of range")
+        monkeypatch.setattr(backend, "lexical_search", stale)
+    ready = client.get("/readyz")
+    assert ready.status_code == 503
+    assert ready.get_json() == {"status": "not_ready", "index": "catalog-v0001", "models_loaded": True,
+                                "reason": "the served index cannot answer a probe query"}
+
+
 def test_search_page_and_its_assets_are_served(client):
     page = client.get("/")
     assert page.status_code == 200 and page.content_type.startswith("text/html")

@@ -9,6 +9,7 @@ from marquee.enrichment.embeddings import HashingEmbedder
 from marquee.enrichment.entities import EntityExtractor
 from marquee.enrichment.pipeline import Enricher
 from marquee.indexing.indexer import Indexer, SanityCheckFailed
+from marquee.indexing.ledger import BUILDING, VersionLedger, VersionRecord
 from marquee.indexing.locking import AliasBusy, alias_lock
 from marquee.indexing.versions import next_version, version_number, versions_of
 from marquee.search.backends.base import BackendError
@@ -72,7 +73,7 @@ def test_truncated_catalog_is_not_served_unless_forced(backend, tmp_path):
         build(indexer, docs(4))
     assert backend.get_alias("catalog") == "catalog-v0001"
     assert backend.list_indices("catalog-v") == ["catalog-v0001"]  # the rejected build was deleted
-    assert build(indexer, docs(4), force=True).index == "catalog-v0002"
+    assert build(indexer, docs(4), force=True).index == "catalog-v0003"  # its number is not reused
 
 
 def test_empty_catalog_is_refused(backend, tmp_path):
@@ -95,13 +96,45 @@ def test_failure_mid_write_leaves_the_served_version(backend, tmp_path):
     assert backend.stats("catalog").doc_count == 6
 
 
-def test_leftover_unserved_versions_are_cleaned_before_a_build(backend, tmp_path):
+def test_a_version_left_building_by_a_dead_run_is_deleted_and_its_number_not_reused(backend, tmp_path):
     indexer = Indexer(backend, tmp_path / "locks")
     build(indexer, docs(3))
+    ledgers = VersionLedger(tmp_path / "locks", "catalog")  # what a run killed mid-write leaves behind
+    ledger = ledgers.load()
+    ledger.last_number = 2
+    ledger.records["catalog-v0002"] = VersionRecord("catalog-v0002", BUILDING, "2026-12-01T00:00:00Z")
+    ledgers.save(ledger)
     backend.create_index("catalog-v0002", {"mappings": {"properties": {"id": {"type": "keyword"}}}})
+    assert [(v["index"], v["state"]) for v in indexer.versions("catalog")] == [
+        ("catalog-v0001", "serving"), ("catalog-v0002", "interrupted")]
     report = build(indexer, docs(3))
-    assert report.index == "catalog-v0002"
-    assert backend.stats("catalog-v0002").doc_count == 3
+    assert report.index == "catalog-v0003"
+    assert backend.list_indices("catalog-v") == ["catalog-v0001", "catalog-v0003"]
+    assert backend.stats("catalog-v0003").doc_count == 3
+
+
+def test_a_version_rolled_back_from_is_kept_by_the_next_build(backend, tmp_path):
+    indexer = Indexer(backend, tmp_path / "locks", keep_versions=3)
+    build(indexer, docs(3, "a"))
+    build(indexer, docs(3, "b"))
+    assert indexer.rollback("catalog") == ("catalog-v0002", "catalog-v0001")
+    assert [(v["index"], v["state"]) for v in indexer.versions("catalog")] == [
+        ("catalog-v0001", "serving"), ("catalog-v0002", "ready")]
+    report = build(indexer, docs(3, "c"))
+    assert (report.index, report.previous, report.deleted_versions) == ("catalog-v0003", "catalog-v0001", [])
+    assert [(v["index"], v["state"], v["documents"]) for v in indexer.versions("catalog")] == [
+        ("catalog-v0001", "ready", 3), ("catalog-v0002", "ready", 3), ("catalog-v0003", "serving", 3)]
+    assert build(indexer, docs(3, "d")).deleted_versions == ["catalog-v0001"]  # retention, oldest first
+
+
+def test_versions_of_a_home_from_before_the_ledger_are_adopted_as_ready(backend, tmp_path):
+    indexer = Indexer(backend, tmp_path / "locks")
+    build(indexer, docs(3))
+    (tmp_path / "locks" / "catalog.versions.json").unlink()
+    assert [(v["index"], v["state"], v["documents"]) for v in indexer.versions("catalog")] == [
+        ("catalog-v0001", "serving", 3)]
+    assert build(indexer, docs(3)).index == "catalog-v0002"
+    assert backend.list_indices("catalog-v") == ["catalog-v0001", "catalog-v0002"]
 
 
 def test_a_second_writer_on_the_same_alias_is_refused(tmp_path):

@@ -17,7 +17,8 @@ from marquee.api.openapi import Operation, documented
 from marquee.api.params import parse_json_body
 from marquee.api.reindex import reindex_work
 from marquee.api.schemas import Indices, Job, JobList, ReindexBody, RollbackBody, RollbackResult
-from marquee.api.services import services
+from marquee.api.services import MarqueeServices, services
+from marquee.api.wiring import make_indexer
 from marquee.indexing.indexer import Indexer
 from marquee.indexing.locking import AliasBusy
 from marquee.search.backends.base import BackendError
@@ -28,6 +29,10 @@ MAX_ADMIN_BODY = 16 * 1024
 
 
 protect(bp)
+
+
+def _indexer(svc: MarqueeServices) -> Indexer:
+    return make_indexer(svc.settings, svc.backend)
 
 
 def _body(model: type[M]) -> M:
@@ -76,12 +81,8 @@ def job(job_id: str) -> Response:
 def indices() -> Response:
     svc = services(current_app)
     alias = svc.settings.alias
-    served = svc.backend.get_alias(alias)
-    versions = [
-        {"index": name, "documents": svc.backend.stats(name).doc_count, "served": name == served}
-        for name in svc.backend.list_indices(f"{alias}-v")
-    ]
-    return jsonify({"alias": alias, "serves": served, "versions": versions})
+    versions = _indexer(svc).versions(alias)
+    return jsonify({"alias": alias, "serves": svc.backend.get_alias(alias), "versions": versions})
 
 
 @bp.post("/aliases/rollback")
@@ -95,9 +96,8 @@ def rollback() -> Response:
     alias = body.alias or svc.settings.alias
     if svc.backend.get_alias(alias) is None:
         raise ApiError(404, "not_found", f"alias {alias!r} does not exist")
-    indexer = Indexer(svc.backend, svc.settings.home / "locks", keep_versions=svc.settings.keep_versions)
     try:
-        previous, serves = indexer.rollback(alias)
+        previous, serves = _indexer(svc).rollback(alias)
     except AliasBusy as exc:
         raise ApiError(409, "alias_busy", str(exc)) from None
     except BackendError as exc:

@@ -5,18 +5,24 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from tqdm import tqdm
 
-from marquee.api.wiring import make_backend, make_embedder, make_extractor
-from marquee.enrichment.pipeline import Enricher, EnrichmentStats, RejectsWriter, read_enriched, write_enriched
+from marquee.api.wiring import make_backend, make_enricher, make_indexer
+from marquee.enrichment.pipeline import EnrichmentStats, RejectsWriter, write_enriched
 from marquee.enrichment.readers import FORMATS, parse_field_map, read_catalog
-from marquee.indexing.indexer import Indexer, SanityCheckFailed
+from marquee.indexing.indexer import IndexReport
 from marquee.indexing.locking import AliasBusy
+from marquee.indexing.reindex import (
+    EXPECTED_ERRORS,
+    CatalogSource,
+    default_rejects_path,
+    index_enriched,
+    reindex_catalog,
+)
 from marquee.search.backends.base import BackendError
 from marquee.settings import Settings
 
@@ -117,7 +123,7 @@ def run_enrich(args: argparse.Namespace, settings: Settings) -> int:
     stats = EnrichmentStats()
     try:
         items = _reader(args, settings)
-        enricher = Enricher(make_embedder(settings), make_extractor(settings, use_ner=not args.no_ner))
+        enricher = make_enricher(settings, use_ner=not args.no_ner)
         with tqdm(unit="doc", file=sys.stderr, disable=not sys.stderr.isatty()) as bar:
 
             def on_chunk(s: EnrichmentStats) -> None:
@@ -132,79 +138,66 @@ def run_enrich(args: argparse.Namespace, settings: Settings) -> int:
     return 0 if stats.enriched else _fail("nothing could be read from the catalog")
 
 
-def _run_indexer(settings: Settings, args: argparse.Namespace, documents, rejects: RejectsWriter) -> int:
-    alias = args.alias or settings.alias
-    progress = _Progress(args.progress)
-    backend = make_backend(settings)
-    indexer = Indexer(backend, settings.home / "locks", keep_versions=settings.keep_versions, on_event=progress.event)
-    try:
-        report = indexer.build_and_swap(alias, documents, rejects=rejects, force=args.force)
-    except (AliasBusy, SanityCheckFailed, BackendError, FileNotFoundError, ValueError) as exc:
-        return _fail(str(exc))
-    finally:
-        progress.close()
-        rejects.close()
-        backend.close()
-    summary = report.as_dict()
-    print(
-        json.dumps({"event": "done", **summary})
-        if args.progress == "json"
-        else f"{alias} -> {report.index} ({report.indexed} documents, {len(report.failed)} failed, "
-        f"{report.seconds:.1f}s; previous: {report.previous})",
-        file=sys.stdout if args.progress == "json" else sys.stderr,
-    )
-    return 0
+def _print_report(report: IndexReport, progress: str) -> None:
+    if progress == "json":
+        print(json.dumps({"event": "done", **report.as_dict()}), flush=True)
+        return
+    print(f"{report.alias} -> {report.index} ({report.indexed} documents, {len(report.failed)} failed, "
+          f"{report.seconds:.1f}s; previous: {report.previous})", file=sys.stderr)
 
 
 def run_index(args: argparse.Namespace, settings: Settings) -> int:
-    if not args.file.exists():
-        return _fail(f"file not found: {args.file}")
-    rejects = RejectsWriter(args.file.with_suffix(".index-rejects.jsonl"))
-    return _run_indexer(settings, args, lambda _previous: read_enriched(args.file), rejects)
+    progress = _Progress(args.progress)
+    backend = make_backend(settings)
+    try:
+        report = index_enriched(
+            args.file, indexer=make_indexer(settings, backend, progress.event), alias=args.alias or settings.alias,
+            rejects_path=args.file.with_suffix(".index-rejects.jsonl"), force=args.force,
+        )
+    except EXPECTED_ERRORS as exc:
+        return _fail(str(exc))
+    finally:
+        progress.close()
+        backend.close()
+    _print_report(report, args.progress)
+    return 0
 
 
 def run_reindex(args: argparse.Namespace, settings: Settings) -> int:
-    stamp = time.strftime("%Y%m%d-%H%M%S")
-    rejects_path = args.rejects or settings.home / "rejects" / f"{args.source.name}.{stamp}.jsonl"
-    rejects = RejectsWriter(rejects_path)
-    stats = EnrichmentStats()
+    rejects_path = args.rejects or default_rejects_path(settings.home, args.source)
+    progress = _Progress(args.progress)
+    backend = make_backend(settings)
     try:
-        items = _reader(args, settings)
-    except (FileNotFoundError, ValueError) as exc:
+        source = CatalogSource(args.source, args.format or settings.catalog_format,
+                               parse_field_map(args.field_map) if args.field_map else None)
+        outcome = reindex_catalog(
+            source, indexer=make_indexer(settings, backend, progress.event),
+            enricher=make_enricher(settings, use_ner=not args.no_ner), alias=args.alias or settings.alias,
+            rejects_path=rejects_path, max_chars=settings.max_text_chars, force=args.force,
+        )
+    except EXPECTED_ERRORS as exc:
         return _fail(str(exc))
-    enricher = Enricher(make_embedder(settings), make_extractor(settings, use_ner=not args.no_ner))
-    code = _run_indexer(settings, args, lambda previous: enricher.run(items, previous, rejects, stats), rejects)
-    _print_counts(stats, rejects_path)
-    if stats.enriched == 0:
-        return _fail("nothing could be read from the catalog")
-    return code
+    finally:
+        progress.close()
+        backend.close()
+    _print_report(outcome.report, args.progress)
+    _print_counts(outcome.stats, rejects_path)
+    return 0
 
 
 def run_alias_show(args: argparse.Namespace, settings: Settings) -> int:
     backend = make_backend(settings)
     alias = args.alias or settings.alias
-    served = backend.get_alias(alias)
-    versions = [name for name in backend.list_indices(f"{alias}-v")]
-    print(
-        json.dumps(
-            {
-                "alias": alias,
-                "serves": served,
-                "versions": [
-                    {"index": v, "documents": backend.stats(v).doc_count, "served": v == served} for v in versions
-                ],
-            },
-            indent=1,
-        )
-    )
+    indexer = make_indexer(settings, backend)
+    print(json.dumps({"alias": alias, "serves": backend.get_alias(alias), "versions": indexer.versions(alias)},
+                     indent=1))
     return 0
 
 
 def run_alias_rollback(args: argparse.Namespace, settings: Settings) -> int:
     backend = make_backend(settings)
-    indexer = Indexer(backend, settings.home / "locks", keep_versions=settings.keep_versions)
     try:
-        old, new = indexer.rollback(args.alias)
+        old, new = make_indexer(settings, backend).rollback(args.alias)
     except (AliasBusy, BackendError) as exc:
         return _fail(str(exc))
     print(f"{args.alias}: {old} -> {new}", file=sys.stderr)

@@ -10,6 +10,7 @@ import csv
 import gzip
 import io
 import re
+import zlib
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +33,23 @@ class Reject:
 
 class RowError(ValueError):
     """Raised inside a reader for one row; turned into a :class:`Reject`."""
+
+
+class CatalogError(ValueError):
+    """The file as a whole cannot be read (truncated gzip, not the format): nothing from it is served."""
+
+
+def guarded(path: Path, items: Iterator[ReadItem]) -> Iterator[ReadItem]:
+    """Turn the ways a whole file fails mid-read into one :class:`CatalogError` naming the file.
+
+    A truncated ``.gz`` raises ``EOFError`` only when the reader reaches the cut, possibly after thousands of
+    good rows: the build in progress is then discarded and the served version stays."""
+    try:
+        yield from items
+    except EOFError as exc:
+        raise CatalogError(f"{path}: the file ends early (a truncated download or copy?): {exc}") from exc
+    except (gzip.BadGzipFile, zlib.error) as exc:
+        raise CatalogError(f"{path}: not a valid gzip file: {exc}") from exc
 
 
 ReadItem = Document | Reject
@@ -119,10 +137,6 @@ def finish(doc: Document, max_chars: int) -> Document:
     return doc
 
 
-def count_lines(text: str) -> int:
-    return text.count("\n")
-
-
 def iter_jsonl_lines(path: Path) -> Iterator[tuple[int, str]]:
     with open_text(path) as fh:
         for number, line in enumerate(fh, start=1):
@@ -140,18 +154,37 @@ def read_csv_catalog(
 ) -> Iterator[ReadItem]:
     """The CSV loop every CSV reader shares: header check, ragged rows, duplicate ids, rejects with the
     physical line where each row starts (rows may span lines inside quotes)."""
+    # the csv module's field limit is process-wide; a longer field than it allows is still only a bad row
+    csv.field_size_limit(max(csv.field_size_limit(), max_chars + 1))
     with open_text(path) as fh:
         reader = csv.DictReader(fh)
-        missing = set(required) - set(reader.fieldnames or ())
+        try:
+            fieldnames = reader.fieldnames
+        except csv.Error as exc:
+            raise CatalogError(f"{path}: not a {kind}, its header cannot be read: {exc}") from exc
+        missing = set(required) - set(fieldnames or ())
         if missing:
-            raise ValueError(f"{path}: not a {kind}, missing columns {sorted(missing)}")
-        width = len(reader.fieldnames or ())
+            raise CatalogError(f"{path}: not a {kind}, missing columns {sorted(missing)}")
+        width = len(fieldnames or ())
         guard = DuplicateGuard()
         start = reader.line_num + 1
-        for row in reader:
+        while True:
+            row: dict[str, str] = {}
             try:
+                try:
+                    row = next(reader)
+                except StopIteration:
+                    return
+                except csv.Error as exc:  # the reader resumes at the next line
+                    if "field larger than field limit" in str(exc):
+                        raise RowError(f"a field is longer than {csv.field_size_limit()} characters, more than "
+                                       f"the limit of {max_chars}") from exc
+                    raise RowError(f"row cannot be parsed as CSV: {exc}") from exc
                 if None in row:
                     raise RowError(f"row has {width + len(row[None])} columns, expected {width}")
+                if any(value is None for value in row.values()):  # DictReader pads short rows with None
+                    present = sum(value is not None for value in row.values())
+                    raise RowError(f"row has {present} columns, expected {width} (a truncated line?)")
                 doc = to_document(row, max_chars)
                 guard.check(doc.id, start)
                 yield doc

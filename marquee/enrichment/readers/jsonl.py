@@ -87,9 +87,10 @@ def read_jsonl(path: Path, field_map: Mapping[str, str] | None = None, max_chars
         record: Any = None
         try:
             try:
-                record = json.loads(line)
+                record = json.loads(line.rstrip("\r\n"))  # the newline would move an error to "line 2 column 1"
             except json.JSONDecodeError as exc:
-                raise RowError(f"invalid JSON: {exc.msg} at column {exc.colno}") from exc
+                message = exc.msg.removesuffix(" at")  # "Unterminated string starting at" names its column
+                raise RowError(f"invalid JSON: {message} at column {exc.colno}") from exc
             doc = _record_to_document(record, field_map, max_chars)
             guard.check(doc.id, number)
             yield doc

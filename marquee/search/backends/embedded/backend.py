@@ -22,7 +22,7 @@ from marquee.search.backends.base import (
     SearchResult,
 )
 from marquee.search.backends.embedded.aliases import AliasFile
-from marquee.search.backends.embedded.index import BODY_FILE, EmbeddedIndex
+from marquee.search.backends.embedded.index import BODY_FILE, EmbeddedIndex, commit_stamp
 
 LEXICAL_ENGINES = ("auto", "tantivy")
 _VALID_NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
@@ -52,15 +52,21 @@ class EmbeddedBackend:
         return cls(settings.indices_dir, hnsw_threshold=settings.hnsw_threshold)
 
     def _resolve(self, name: str) -> EmbeddedIndex:
+        """The open handle of an index (or an alias's target), reopened when another handle or process has
+        committed to it since it was opened: a handle opened while a version was being built (a dashboard
+        listing versions) must not serve that version stale once it is committed and swapped in."""
         target = self.aliases.get(name) or name
+        path = self.root / target
+        stamp = commit_stamp(path)
         with self._lock:
             index = self._open.get(target)
-            if index is None:
-                path = self.root / target
-                if not (path / BODY_FILE).exists():
-                    raise IndexNotFound(f"no index or alias named {name!r}")
-                index = EmbeddedIndex(path, self.hnsw_threshold)
-                self._open[target] = index
+            if index is not None and (index.stamp == stamp or index.writing):
+                return index
+            if not (path / BODY_FILE).exists():
+                raise IndexNotFound(f"no index or alias named {name!r}")
+            # the stale handle is dropped, not closed: searches in flight on other threads finish on it
+            index = EmbeddedIndex(path, self.hnsw_threshold)
+            self._open[target] = index
             return index
 
     def create_index(self, index: str, body: Mapping[str, Any]) -> None:

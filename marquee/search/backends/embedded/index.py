@@ -3,6 +3,7 @@
 Layout of a version directory::
 
     index.json     the OpenSearch-style body it was created from (schema source of truth)
+    commit.json    written last by every commit (generation, documents); absent until the first commit
     tantivy/       the tantivy index; every document carries its vector row and its JSON source
     vectors.npz    float32 vectors, row-aligned ids, live mask (written atomically)
     impacts.npz    per text field postings with term frequencies and field lengths, row-aligned
@@ -40,6 +41,7 @@ from marquee.search.backends.embedded.schema import ROW_FIELD, SOURCE_FIELD, Emb
 from marquee.search.backends.embedded.vectors import VectorStore
 
 BODY_FILE = "index.json"
+COMMIT_FILE = "commit.json"  # replaced at the end of every commit: its identity says which commit is on disk
 # Bumped when a version directory gains or changes a file (2: impacts.npz), so caches keyed on it rebuild.
 FORMAT_VERSION = 2
 TANTIVY_DIR = "tantivy"
@@ -57,12 +59,30 @@ def _parse_date(value: Any) -> dt.datetime:
 _CONVERTERS = {"text": str, "keyword": str, "integer": int, "float": float, "date": _parse_date}
 
 
+def commit_stamp(path: Path) -> tuple[int, int] | None:
+    """Which commit of the version at ``path`` is on disk (``None``: never committed), for one ``stat``.
+
+    Every commit replaces ``commit.json`` (a new inode), so a handle opened before a commit made by another
+    process (or another handle) can tell it is stale and be reopened."""
+    try:
+        stat = (path / COMMIT_FILE).stat()
+    except FileNotFoundError:
+        return None
+    return stat.st_ino, stat.st_mtime_ns
+
+
 class EmbeddedIndex:
-    """Thread-safe for concurrent readers; writes are serialised by a lock."""
+    """Thread-safe for concurrent readers; writes are serialised by a lock.
+
+    A handle reads the version as it was committed when it was opened (``stamp``); vectors, impacts and
+    tantivy are loaded together, so they agree with each other. The backend reopens a handle whose stamp
+    no longer matches the disk."""
 
     def __init__(self, path: Path, hnsw_threshold: int) -> None:
         self.path = path
         self.name = path.name
+        # read before the data: a commit landing while we load makes the stamp stale, never wrongly fresh
+        self.stamp = commit_stamp(path)
         body_path = path / BODY_FILE
         if not body_path.exists():
             raise BackendError(f"{path} is not an index (no {BODY_FILE})")
@@ -188,9 +208,28 @@ class EmbeddedIndex:
                 self._writer.wait_merging_threads()
                 self._writer = None
             self._tantivy.reload()
+            self._write_commit_marker()
             with self._cache_lock:
                 self._sources.clear()  # upserts in place change sources; the next reads re-parse
                 self._facet_cols.clear()
+
+    def _write_commit_marker(self) -> None:
+        marker = self.path / COMMIT_FILE
+        try:
+            generation = int(json.loads(marker.read_text(encoding="utf-8")).get("generation", 0)) + 1
+        except (FileNotFoundError, ValueError):
+            generation = 1
+        record = {"generation": generation, "documents": self._tantivy.searcher().num_docs,
+                  "committed_at": dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")}
+        tmp = self.path / f".{COMMIT_FILE}.{os.getpid()}.tmp"
+        tmp.write_text(json.dumps(record), encoding="utf-8")
+        os.replace(tmp, marker)
+        self.stamp = commit_stamp(self.path)
+
+    @property
+    def writing(self) -> bool:
+        """Writes are pending (not committed): this handle is the writer's and must not be swapped out."""
+        return self._writer is not None
 
     # -- queries ----------------------------------------------------------------------------------
     def _filter_clauses(self, filters: Filters | None) -> list[tantivy.Query]:
