@@ -38,6 +38,7 @@ class Settings:
     batch_size: int = 64
     catalog: Path = Path("data/netflix_titles.csv.gz")
     catalog_format: str = "netflix"
+    catalog_dirs: tuple[str, ...] = ()  # folders POST /admin/reindex may read; () = the catalog's and <home>/catalogs
     api_keys: tuple[str, ...] = ()
     host: str = "127.0.0.1"
     port: int = 8000
@@ -57,6 +58,12 @@ class Settings:
     @property
     def models_dir(self) -> Path:
         return self.home / "models"
+
+    @property
+    def allowed_catalog_dirs(self) -> tuple[Path, ...]:
+        """Where a re-index requested over HTTP may read catalogs from (resolved): never any server path."""
+        dirs = [Path(d) for d in self.catalog_dirs] or [self.catalog.parent, self.home / "catalogs"]
+        return tuple(d.resolve() for d in dirs)
 
     def replace(self, **changes: Any) -> Settings:
         return dataclasses.replace(self, **changes)

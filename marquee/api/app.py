@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, request
 
-from marquee.api.errors import register_error_handlers
+from marquee.api.errors import ApiError, register_error_handlers
+from marquee.api.params import MAX_URL_BYTES
 from marquee.api.services import MarqueeServices
 from marquee.settings import Settings, load_settings
 
@@ -28,4 +29,11 @@ def create_app(settings: Settings | None = None, services: MarqueeServices | Non
         app.register_blueprint(module.bp)
     init_metrics(app)
     init_access_log(app)
+
+    @app.before_request
+    def _url_length() -> None:
+        environ = request.environ  # QUERY_STRING is the query as sent (percent-encoded)
+        if len(environ.get("PATH_INFO", "")) + len(environ.get("QUERY_STRING", "")) > MAX_URL_BYTES:
+            raise ApiError(414, "uri_too_long", f"the URL is longer than {MAX_URL_BYTES} bytes")
+
     return app

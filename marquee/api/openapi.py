@@ -16,6 +16,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from marquee import __version__
+from marquee.api.params import MAX_URL_BYTES
 from marquee.api.schemas import ErrorResponse
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -139,7 +140,9 @@ def build_spec(app: Flask) -> dict[str, Any]:
             "title": "marquee",
             "version": __version__,
             "description": "Search a catalog: hybrid BM25 + kNN retrieval, query understanding, facets, autocomplete. "
-            "Every error is JSON {error: {code, message}} with a 4xx status.",
+            "Every error is JSON {error: {code, message}} with a 4xx status. URLs (path and query) are limited to "
+            f"{MAX_URL_BYTES} bytes as sent (414 uri_too_long); JSON bodies need Content-Type: application/json "
+            "(415 unsupported_media_type); a body over an endpoint's limit is a 413, declared or chunked.",
         },
         "paths": paths,
         "components": {

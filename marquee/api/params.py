@@ -11,6 +11,7 @@ import json
 import typing
 from typing import Any, TypeVar
 
+from flask import request
 from pydantic import BaseModel, ValidationError
 from werkzeug.datastructures import MultiDict
 
@@ -21,6 +22,7 @@ from marquee.search.request import SearchRequest
 
 M = TypeVar("M", bound=BaseModel)
 TERM_FIELDS = {"genre": "genres", "country": "countries", "kind": "kind", "rating": "rating", "person": "people.raw"}
+MAX_URL_BYTES = 32 * 1024  # path + query as sent: the longest valid query and filters take about 18 KB
 # Error codes the API has always used for these parameters (clients match on them).
 TOO_LONG_CODES = {"q": "query_too_long"}
 
@@ -99,10 +101,6 @@ def to_search_request(params: SearchParams) -> SearchRequest:
     )
 
 
-def parse_search_request(args: MultiDict[str, str]) -> SearchRequest:
-    return to_search_request(parse_query(SearchParams, args))
-
-
 def parse_json_body(model: type[M], body: bytes, *, code: str = "invalid_body", allow_empty: bool = False) -> M:
     """A JSON object body into ``model``; an empty body means all defaults when ``allow_empty``."""
     if not body.strip() and allow_empty:
@@ -114,3 +112,35 @@ def parse_json_body(model: type[M], body: bytes, *, code: str = "invalid_body", 
     if not isinstance(data, dict):
         raise ApiError(400, "invalid_json", "the body must be one JSON object")
     return validate(model, data, code)
+
+
+def read_body(limit: int) -> bytes:
+    """The request body, at most ``limit`` bytes: a 413 beyond it whether the length is declared or the body is
+    chunked (werkzeug cuts a chunked body at the limit silently, which then read as invalid JSON)."""
+    too_large = ApiError(413, "body_too_large", f"the request body is larger than this endpoint accepts ({limit} "
+                         "bytes)")
+    length = request.content_length
+    if length is not None:
+        if length > limit:
+            raise too_large
+        return request.get_data(cache=False)
+    raw = request.environ.get("wsgi.input")
+    if raw is None or not request.environ.get("wsgi.input_terminated"):
+        return b""  # no length and not chunked: there is no body (as werkzeug reads it)
+    data = raw.read(limit + 1)
+    if len(data) > limit:
+        raise too_large
+    return data
+
+
+def read_json_body(model: type[M], limit: int, *, code: str = "invalid_body", allow_empty: bool = False) -> M:
+    """A JSON body (``Content-Type: application/json``, else 415) of at most ``limit`` bytes into ``model``."""
+    body = read_body(limit)
+    if not body.strip() and allow_empty:
+        return validate(model, {}, code)
+    mimetype = request.mimetype
+    if mimetype != "application/json" and not mimetype.endswith("+json"):
+        shown = mimetype or "none"
+        raise ApiError(415, "unsupported_media_type", f"the body must be JSON (Content-Type: application/json), "
+                       f"not {shown[:60]}")
+    return parse_json_body(model, body, code=code)

@@ -19,12 +19,22 @@ from marquee.indexing.reindex import CatalogSource, default_rejects_path, reinde
 from marquee.settings import Settings
 
 
+class SourceNotAllowed(ValueError):
+    """The requested catalog lies outside the folders an HTTP client may have the server read."""
+
+
 def catalog_source(settings: Settings, body: ReindexBody) -> CatalogSource:
-    """The file to read and its format; raises FileNotFoundError (a 400 in the view) before any job starts."""
+    """The file to read and its format, checked before any job starts (each a 400 in the view): inside one of
+    ``settings.allowed_catalog_dirs`` once symlinks and ``..`` are resolved (FileNotFoundError if absent)."""
     source = Path(body.source) if body.source else Path(settings.catalog)
-    if not source.exists():
+    resolved = source.resolve()
+    allowed = settings.allowed_catalog_dirs
+    if not any(resolved.is_relative_to(folder) for folder in allowed):
+        raise SourceNotAllowed(f"source must be inside one of the catalog folders ({', '.join(map(str, allowed))}); "
+                               "set MARQUEE_CATALOG_DIRS to allow others")
+    if not resolved.exists():
         raise FileNotFoundError(f"catalog not found on the server: {source}")
-    return CatalogSource(source, body.format or settings.catalog_format)
+    return CatalogSource(resolved, body.format or settings.catalog_format)
 
 
 def reindex_work(settings: Settings, embedder: Embedder, body: ReindexBody) -> Work:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints, model_validator
 from pydantic_core import PydanticCustomError
 
 from marquee.enrichment.readers import FORMATS as CATALOG_FORMATS
@@ -47,8 +47,10 @@ class FilterParams(QueryModel):
     country: list[FilterValue] = _values("production country, repeatable")
     rating: list[FilterValue] = _values("maturity rating such as TV-MA, repeatable")
     person: list[FilterValue] = _values("cast or director, exact name, repeatable")
-    year_from: int | None = Field(default=None, ge=1800, le=2100, description="release year, inclusive")
-    year_to: int | None = Field(default=None, ge=1800, le=2100, description="release year, inclusive")
+    year_from: int | None = Field(default=None, ge=1800, le=2100,
+                                  description="release year, inclusive; at most year_to (else 400 invalid_range)")
+    year_to: int | None = Field(default=None, ge=1800, le=2100,
+                                description="release year, inclusive; at least year_from (else 400 invalid_range)")
 
     @model_validator(mode="after")
     def _year_range(self) -> FilterParams:
@@ -60,8 +62,9 @@ class FilterParams(QueryModel):
 
 class SearchParams(FilterParams):
     q: str = Field(default="", max_length=MAX_QUERY_CHARS, pattern=NO_NUL, description="free text; empty browses")
-    from_: int = Field(default=0, ge=0, le=MAX_WINDOW, alias="from", description="offset of the first hit")
-    size: int = Field(default=10, ge=0, le=MAX_SIZE, description="hits per page")
+    from_: int = Field(default=0, ge=0, le=MAX_WINDOW, alias="from", description=f"offset of the first hit; "
+                       f"from + size is at most {MAX_WINDOW} (else 400 window_too_large)")
+    size: int = Field(default=10, ge=0, le=MAX_SIZE, description=f"hits per page; from + size is at most {MAX_WINDOW}")
     sort: Sort = Field(default="relevance", description="relevance, or a field (leading - for the other order)")
     pipeline: Pipeline = Field(default="hybrid", description="bm25, dense (kNN) or hybrid (fused)")
     rerank: Rerank = Field(default="none", description="ltr reranks the fused candidates (409 if no model)")
@@ -105,8 +108,8 @@ class ReindexBody(BaseModel):
         default=None, max_length=4096, pattern=NO_NUL, description="catalog path on the server (default: settings)"
     )
     format: Literal[CATALOG_FORMATS] | None = Field(default=None)  # type: ignore[valid-type]
-    no_ner: bool = Field(default=False, description="skip spaCy NER (catalog entities only)")
-    force: bool = Field(default=False, description="swap even if the new version is much smaller")
+    no_ner: StrictBool = Field(default=False, description="skip spaCy NER (catalog entities only)")
+    force: StrictBool = Field(default=False, description="swap even if the new version is much smaller")
 
 
 class RollbackBody(BaseModel):

@@ -78,9 +78,38 @@ def test_admin_bodies_are_validated(client, admin_headers):
     assert unknown.status_code == 400 and unknown.get_json()["error"]["code"] == "invalid_body"
     missing = client.post("/admin/reindex", headers=admin_headers, json={"source": "/nonexistent/catalog.csv"})
     assert missing.status_code == 400 and missing.get_json()["error"]["code"] == "invalid_source"
-    assert client.post("/admin/reindex", headers=admin_headers, data="[1]").status_code == 400
+    assert client.post("/admin/reindex", headers=admin_headers, data="[1]",
+                       content_type="application/json").status_code == 400
+    assert client.post("/admin/reindex", headers=admin_headers, data="{}").status_code == 415  # no Content-Type
     huge = client.post("/admin/reindex", headers=admin_headers, data="{" + " " * 20_000 + "}")
     assert huge.status_code == 413
+    for flag in ({"force": 0}, {"force": "true"}, {"no_ner": 1}):
+        strict = client.post("/admin/reindex", headers=admin_headers, json=flag)
+        assert strict.status_code == 400 and strict.get_json()["error"]["code"] == "invalid_body", flag
+
+
+def test_reindex_reads_only_from_the_catalog_folders(app, client, admin_headers, tmp_path):
+    home = app.extensions["marquee"].settings.home
+    outside = tmp_path / "elsewhere.csv"
+    outside.write_text("show_id\n")
+    (home / "catalogs").mkdir(exist_ok=True)
+    link = home / "catalogs" / "link.csv"
+    link.unlink(missing_ok=True)
+    link.symlink_to(outside)
+    for source in ("/etc/passwd", str(outside), str(home / "catalogs" / ".." / "marquee.sqlite3"), str(link)):
+        response = client.post("/admin/reindex", headers=admin_headers, json={"source": source})
+        assert response.status_code == 400, source
+        error = response.get_json()["error"]
+        assert error["code"] == "invalid_source" and "must be inside one of the catalog folders" in error["message"]
+    link.unlink()
+
+
+def test_an_empty_judgement_upload_creates_nothing(client, admin_headers):
+    for body in ("", "  \n"):
+        response = client.put("/admin/judgments/empty-upload?format=trec", headers=admin_headers, data=body)
+        assert response.status_code == 400 and response.get_json()["error"]["code"] == "invalid_judgments"
+    names = [lst["name"] for lst in client.get("/admin/judgments", headers=admin_headers).get_json()["lists"]]
+    assert "empty-upload" not in names
 
 
 def test_unknown_job_is_404(client, admin_headers):

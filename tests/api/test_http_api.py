@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
+
+from marquee.search.request import MAX_QUERY_CHARS
 
 
 def test_search_response_shape(client):
@@ -102,6 +106,35 @@ def test_health_and_readiness(client):
     assert client.get("/healthz").get_json() == {"status": "ok"}
     ready = client.get("/readyz")
     assert ready.status_code == 200 and ready.get_json()["index"] == "catalog-v0001"
+
+
+@pytest.mark.parametrize("change", [{"timestamp": 0}, {"timestamp": 1733011200.5}, {"timestamp": True},
+                                    {"impressions": [{"doc_id": "s1", "position": "1"}]},
+                                    {"impressions": [{"doc_id": "s1", "position": True}]},
+                                    {"clicks": [{"doc_id": "s351", "position": 1, "timestamp": 0}]}])
+def test_events_refuse_numbers_for_times_and_strings_for_positions(client, change):
+    body = {**event(query_id="strict-1"), **change}
+    response = client.post("/events", json=body)
+    assert response.status_code == 400 and response.get_json()["error"]["code"] == "invalid_event"
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "multipart/form-data; boundary=x", None])
+def test_events_need_a_json_content_type(client, content_type):
+    headers = {"Content-Type": content_type} if content_type else {}
+    response = client.post("/events", data=json.dumps(event()), headers=headers)
+    assert response.status_code == 415
+    assert response.get_json()["error"]["code"] == "unsupported_media_type"
+
+
+def test_a_long_non_ascii_query_is_served_and_an_over_long_url_is_a_json_414(client):
+    longest = "\U0001F600" * MAX_QUERY_CHARS  # 4 bytes each: 6 KB once percent-encoded
+    people = ["\u00e9" * 200] * 5  # 2 bytes each: 12 KB more
+    assert client.get("/search", query_string={"q": longest, "person": people, "size": 1}).status_code == 200
+    too_long = client.get("/search", query_string={"q": longest + "x"})
+    assert (too_long.status_code, too_long.get_json()["error"]["code"]) == (400, "query_too_long")
+    huge = client.get("/search", query_string={"q": "x", "genre": "y" * 40_000})
+    assert huge.status_code == 414
+    assert huge.get_json() == {"error": {"code": "uri_too_long", "message": "the URL is longer than 32768 bytes"}}
 
 
 @pytest.mark.parametrize("breakage", ["fetch_returns_nothing", "listing_raises"])

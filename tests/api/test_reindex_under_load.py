@@ -24,7 +24,8 @@ DEADLINE_SECONDS = 60
 def small_app(tmp_path_factory):
     home = tmp_path_factory.mktemp("reindex-home")
     reindex(home, catalog_slice(home / "first.csv.gz", 300))
-    catalog_slice(home / "second.csv.gz", 400)
+    (home / "catalogs").mkdir()
+    catalog_slice(home / "catalogs" / "second.csv.gz", 400)
     app = create_app(load_settings(env={}, overrides={"home": str(home), **HOME_OVERRIDES}))
     app.extensions["marquee"].warm_up()
     return app, home
@@ -58,10 +59,10 @@ def test_reindex_while_searching(small_app):
         thread.start()
     client = app.test_client()
     started = client.post("/admin/reindex", headers=HEADERS,
-                          json={"source": str(home / "second.csv.gz"), "format": "netflix", "no_ner": True})
+                          json={"source": str(home / "catalogs" / "second.csv.gz"), "format": "netflix", "no_ner": True})
     assert started.status_code == 202, started.get_json()
     job = started.get_json()
-    busy = client.post("/admin/reindex", headers=HEADERS, json={"source": str(home / "second.csv.gz")})
+    busy = client.post("/admin/reindex", headers=HEADERS, json={"source": str(home / "catalogs" / "second.csv.gz")})
     finished = wait_for(client, job["id"])
     time.sleep(0.3)  # let the loaders see the new version
     stop.set()

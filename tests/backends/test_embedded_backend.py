@@ -90,3 +90,40 @@ def test_served_index_cannot_be_deleted(tmp_path):
     backend.swap_alias("c", "c-v0001")
     with pytest.raises(Exception, match="served by an alias"):
         backend.delete_index("c-v0001")
+
+
+def test_a_handle_opened_before_another_writer_commits_is_reopened(tmp_path):
+    """What a dashboard did to a worker: it opened a version while a re-index (another handle, here another
+    backend as in another process) was still writing it; once committed, the reader must see it whole."""
+    writer, reader = EmbeddedBackend(tmp_path), EmbeddedBackend(tmp_path)
+    writer.create_index("c-v0001", mappings.load())
+    assert reader.stats("c-v0001").doc_count == 0  # opened half-built, as GET /admin/indices did
+    writer.bulk_upsert("c-v0001", make_docs())
+    writer.refresh("c-v0001")
+    writer.swap_alias("c", "c-v0001")
+    assert reader.stats("c").doc_count == 6
+    hits = reader.vector_search("c", np.asarray(unit_vector(3), dtype=np.float32), k=1).hits
+    assert hits[0].id == "d4"
+    assert set(reader.get_documents("c", ["d1", "d6"])) == {"d1", "d6"}
+    writer.close()
+    reader.close()
+
+
+def test_an_unchanged_version_keeps_its_handle(tmp_path):
+    backend = EmbeddedBackend(tmp_path)
+    backend.create_index("c-v0001", mappings.load())
+    backend.bulk_upsert("c-v0001", make_docs())
+    backend.refresh("c-v0001")
+    first = backend._resolve("c-v0001")
+    assert backend._resolve("c-v0001") is first  # one stat per call, no reopen while nothing changed
+    backend.close()
+
+
+def test_an_alias_flip_cleans_temporary_files_a_killed_writer_left(tmp_path):
+    backend = EmbeddedBackend(tmp_path)
+    backend.create_index("c-v0001", mappings.load())
+    stale = tmp_path / ".aliases.json.12345.tmp"
+    stale.write_text("{half")
+    backend.swap_alias("c", "c-v0001")
+    assert not stale.exists() and backend.get_alias("c") == "c-v0001"
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".aliases")) == [".aliases.json.lock"]

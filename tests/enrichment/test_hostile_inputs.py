@@ -17,6 +17,7 @@ import pytest
 from marquee.api.cli import main
 from marquee.enrichment.document import Document
 from marquee.enrichment.readers import CatalogError, Reject, read_catalog
+from marquee.indexing.locking import alias_lock
 
 HUGE = 140_000  # past the csv module's default field limit (131,072) and the text limit (20,000)
 
@@ -201,3 +202,12 @@ def test_cli_on_an_empty_or_binary_file_gives_one_error(tmp_path, capsys, conten
     assert err.strip().splitlines() == [
         f"marquee: {path}: not a Netflix titles CSV, missing columns " + str(sorted(NETFLIX.header.strip().split(",")))
     ]
+
+
+def test_cli_refused_while_another_reindex_runs_says_only_that(tmp_path, capsys):
+    home = tmp_path / "home"
+    path = _file(tmp_path, NETFLIX, [NETFLIX.row(i) for i in range(1, 5)])
+    with alias_lock(home / "locks", "catalog"):
+        code, err = _reindex(home, path, "netflix", capsys)
+    assert code == 1
+    assert err.strip().splitlines() == ["marquee: another re-index of 'catalog' is running"]

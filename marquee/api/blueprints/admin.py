@@ -7,15 +7,15 @@ from __future__ import annotations
 
 from typing import TypeVar
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, current_app, jsonify
 from pydantic import BaseModel
 
 from marquee.api.auth import protect
 from marquee.api.errors import ApiError
 from marquee.api.jobs import JobBusy, public
 from marquee.api.openapi import Operation, documented
-from marquee.api.params import parse_json_body
-from marquee.api.reindex import reindex_work
+from marquee.api.params import read_json_body
+from marquee.api.reindex import SourceNotAllowed, reindex_work
 from marquee.api.schemas import Indices, Job, JobList, ReindexBody, RollbackBody, RollbackResult
 from marquee.api.services import MarqueeServices, services
 from marquee.api.wiring import make_indexer
@@ -36,8 +36,7 @@ def _indexer(svc: MarqueeServices) -> Indexer:
 
 
 def _body(model: type[M]) -> M:
-    request.max_content_length = MAX_ADMIN_BODY
-    return parse_json_body(model, request.get_data(cache=False), code="invalid_body", allow_empty=True)
+    return read_json_body(model, MAX_ADMIN_BODY, code="invalid_body", allow_empty=True)
 
 
 @bp.post("/reindex")
@@ -52,7 +51,7 @@ def reindex() -> tuple[Response, int]:
     svc = services(current_app)
     try:
         work = reindex_work(svc.settings, svc.embedder, body)
-    except FileNotFoundError as exc:
+    except (FileNotFoundError, SourceNotAllowed) as exc:
         raise ApiError(400, "invalid_source", str(exc)) from None
     try:
         job = svc.jobs.start("reindex", work)

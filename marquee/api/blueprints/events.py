@@ -6,11 +6,11 @@ the API and the store share one contract) and stored in the SQLite event store u
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, g, jsonify, request
+from flask import Blueprint, Response, current_app, g, jsonify
 
 from marquee.api.errors import ApiError
 from marquee.api.openapi import Operation, documented
-from marquee.api.params import parse_json_body
+from marquee.api.params import read_json_body
 from marquee.api.schemas import EventAccepted
 from marquee.api.services import services
 from marquee.relevance.clicks.events import SearchEvent
@@ -23,13 +23,12 @@ MAX_EVENT_BYTES = 256 * 1024
 @bp.post("/events")
 @documented(Operation(
     "Record what a search showed (impressions) and what was clicked", {202: EventAccepted}, body=SearchEvent,
-    errors=(409,), tag="events",
+    errors=(409, 413, 415), tag="events",
     description="One record per query_id from /search; clicks may follow in later records with the same "
     f"query_id and must match an impression. Bodies are limited to {MAX_EVENT_BYTES} bytes.",
 ))
 def record_event() -> tuple[Response, int]:
-    request.max_content_length = MAX_EVENT_BYTES
-    event = parse_json_body(SearchEvent, request.get_data(cache=False), code="invalid_event")
+    event = read_json_body(SearchEvent, MAX_EVENT_BYTES, code="invalid_event")
     g.query_id = event.query_id
     try:
         result = EventStore(services(current_app).database).record(event)

@@ -15,7 +15,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from marquee.api.auth import protect
 from marquee.api.errors import ApiError
 from marquee.api.openapi import TEXT, Operation, documented
-from marquee.api.params import parse_query
+from marquee.api.params import parse_query, read_body
 from marquee.api.schemas import JudgmentFormatParams, JudgmentImport, JudgmentLists, JudgmentUploadParams
 from marquee.api.services import services
 from marquee.relevance.judgments import (
@@ -64,8 +64,9 @@ def lists() -> Response:
 def upload(name: str) -> tuple[Response, int]:
     _check_name(name)
     params = parse_query(JudgmentUploadParams, request.args)
-    request.max_content_length = MAX_UPLOAD_BYTES
-    data = request.get_data(cache=False)
+    data = read_body(MAX_UPLOAD_BYTES)
+    if not data.strip():
+        raise ApiError(400, "invalid_judgments", "the body is empty: send the judgement file itself")
     with tempfile.NamedTemporaryFile(dir=_scratch_dir(), suffix=f".{params.format}") as fh:
         fh.write(data)
         fh.flush()

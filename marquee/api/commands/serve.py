@@ -40,7 +40,10 @@ def _gunicorn_app(settings: Settings, args: argparse.Namespace) -> Any:
         "bind": args.bind or f"{settings.host}:{settings.port}",
         "workers": args.workers or settings.workers,
         "threads": args.threads or settings.threads,
-        "worker_class": "gthread",
+        "worker_class": "marquee.api.gunicorn_worker.JsonErrorsThreadWorker",
+        # no request-line limit in gunicorn (whose maximum, 8 KB, is under a 2,048-character non-ASCII query once
+        # percent-encoded): the app answers URLs over MAX_URL_BYTES with a JSON 414
+        "limit_request_line": 0,
         "timeout": 120,
         "graceful_timeout": 30,
         "accesslog": None,

@@ -16,26 +16,39 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, StrictInt, field_validator, model_validator
 
 MAX_RESULTS = 1000
 MAX_ID = 256
+
+
+def _time_text(value: object) -> object:
+    """Times are ISO-8601 strings (UBI's form): a bare number (``0``, an epoch?) is refused, not guessed at."""
+    if isinstance(value, bool | int | float):
+        raise ValueError("must be an ISO-8601 date-time string such as 2026-12-01T10:00:00Z")
+    return value
 
 
 class Impression(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     doc_id: str = Field(min_length=1, max_length=MAX_ID)
-    position: int = Field(ge=1, le=MAX_RESULTS, description="1-based rank on the result page")
+    position: StrictInt = Field(ge=1, le=MAX_RESULTS, description="1-based rank on the result page")
 
 
 class Click(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     doc_id: str = Field(min_length=1, max_length=MAX_ID)
-    position: int = Field(ge=1, le=MAX_RESULTS)
-    dwell_ms: int | None = Field(default=None, ge=0, le=86_400_000)
-    timestamp: datetime | None = None
+    position: StrictInt = Field(ge=1, le=MAX_RESULTS)
+    dwell_ms: StrictInt | None = Field(default=None, ge=0, le=86_400_000)
+    timestamp: datetime | None = Field(default=None, description="ISO-8601; a retried click with the same "
+                                       "timestamp is stored once")
+
+    @field_validator("timestamp", mode="before")
+    @classmethod
+    def _text(cls, value: object) -> object:
+        return _time_text(value)
 
     @field_validator("timestamp")
     @classmethod
@@ -54,9 +67,20 @@ class SearchEvent(BaseModel):
     client_id: str | None = Field(default=None, max_length=100)
     session_id: str | None = Field(default=None, max_length=100)
     application: str | None = Field(default=None, max_length=100)
-    timestamp: datetime
-    impressions: list[Impression] = Field(default_factory=list, max_length=MAX_RESULTS)
-    clicks: list[Click] = Field(default_factory=list, max_length=MAX_RESULTS)
+    timestamp: datetime = Field(description="ISO-8601 date-time string (a zone-less time is read as UTC)")
+    impressions: list[Impression] = Field(
+        default_factory=list, max_length=MAX_RESULTS,
+        description="what was shown: positions and documents unique within the record and across records with "
+        "the same query_id (a conflicting re-use of a query_id is a 409)")
+    clicks: list[Click] = Field(
+        default_factory=list, max_length=MAX_RESULTS,
+        description="each click must match an impression (same position and doc_id) of this record or of an "
+        "earlier record with the same query_id (otherwise 400 here, 409 against stored impressions)")
+
+    @field_validator("timestamp", mode="before")
+    @classmethod
+    def _text(cls, value: object) -> object:
+        return _time_text(value)
 
     @field_validator("timestamp")
     @classmethod

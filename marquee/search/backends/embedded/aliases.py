@@ -54,6 +54,10 @@ class AliasFile:
 
     def swap(self, alias: str, index: str) -> str | None:
         with self._locked():
+            # a writer killed between writing its temporary file and the rename left it behind: under the lock
+            # no other writer is mid-way, so any such file is garbage
+            for stale in self.path.parent.glob(f".{ALIASES_FILE}.*.tmp"):
+                stale.unlink(missing_ok=True)
             aliases = self.read()
             previous = aliases.get(alias)
             aliases[alias] = index
