@@ -25,10 +25,11 @@ import os
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Self
 
 BUSY_TIMEOUT_SECONDS = 30.0
 
@@ -171,6 +172,45 @@ class Database:
         """SQLite's full ``integrity_check`` (reads the whole file): ``"ok"`` or the first problem found."""
         row = self.connection().execute("PRAGMA integrity_check").fetchone()
         return str(row[0]) if row else "no answer"
+
+
+class Store:
+    """Base of the stores that own tables in the database (judgements, events): opens and migrates once.
+
+    A store is built on a shared :class:`Database` (a server's, one per process; closing the store leaves it
+    open) or on the file at a path (a CLI command's; closed with the store). Subclasses name their component
+    and its migrations."""
+
+    component: str
+    migrations: Sequence[Migration]
+
+    def __init__(self, database: Database | Path) -> None:
+        self._owned = not isinstance(database, Database)
+        self.db = Database(Path(database)) if not isinstance(database, Database) else database
+        self.path = self.db.path
+        try:
+            self.db.migrate(self.component, self.migrations)
+        except BaseException:
+            self.close()
+            raise
+
+    @property
+    def _conn(self) -> sqlite3.Connection:
+        return self.db.connection()
+
+    def transaction(self) -> AbstractContextManager[sqlite3.Connection]:
+        """One write transaction; rolled back on any error so nothing is half-written. Nested calls join it."""
+        return self.db.transaction()
+
+    def close(self) -> None:
+        if self._owned:
+            self.db.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def current_version(conn: sqlite3.Connection, component: str) -> int:

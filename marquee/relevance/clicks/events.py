@@ -14,9 +14,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, StrictInt, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    AliasChoices,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictInt,
+    model_validator,
+)
 
 MAX_RESULTS = 1000
 MAX_ID = 256
@@ -27,6 +36,14 @@ def _time_text(value: object) -> object:
     if isinstance(value, bool | int | float):
         raise ValueError("must be an ISO-8601 date-time string such as 2026-12-01T10:00:00Z")
     return value
+
+
+def _as_utc(value: datetime) -> datetime:
+    """UBI allows timestamps without a zone; we read those as UTC so every stored time compares."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+Timestamp = Annotated[datetime, BeforeValidator(_time_text), AfterValidator(_as_utc)]
 
 
 class Impression(BaseModel):
@@ -42,18 +59,8 @@ class Click(BaseModel):
     doc_id: str = Field(min_length=1, max_length=MAX_ID)
     position: StrictInt = Field(ge=1, le=MAX_RESULTS)
     dwell_ms: StrictInt | None = Field(default=None, ge=0, le=86_400_000)
-    timestamp: datetime | None = Field(default=None, description="ISO-8601; a retried click with the same "
-                                       "timestamp is stored once")
-
-    @field_validator("timestamp", mode="before")
-    @classmethod
-    def _text(cls, value: object) -> object:
-        return _time_text(value)
-
-    @field_validator("timestamp")
-    @classmethod
-    def _utc(cls, value: datetime | None) -> datetime | None:
-        return _as_utc(value) if value is not None else None
+    timestamp: Timestamp | None = Field(default=None, description="ISO-8601; a retried click with the same "
+                                        "timestamp is stored once")
 
 
 class SearchEvent(BaseModel):
@@ -67,7 +74,7 @@ class SearchEvent(BaseModel):
     client_id: str | None = Field(default=None, max_length=100)
     session_id: str | None = Field(default=None, max_length=100)
     application: str | None = Field(default=None, max_length=100)
-    timestamp: datetime = Field(description="ISO-8601 date-time string (a zone-less time is read as UTC)")
+    timestamp: Timestamp = Field(description="ISO-8601 date-time string (a zone-less time is read as UTC)")
     impressions: list[Impression] = Field(
         default_factory=list, max_length=MAX_RESULTS,
         description="what was shown: positions and documents unique within the record and across records with "
@@ -76,16 +83,6 @@ class SearchEvent(BaseModel):
         default_factory=list, max_length=MAX_RESULTS,
         description="each click must match an impression (same position and doc_id) of this record or of an "
         "earlier record with the same query_id (otherwise 400 here, 409 against stored impressions)")
-
-    @field_validator("timestamp", mode="before")
-    @classmethod
-    def _text(cls, value: object) -> object:
-        return _time_text(value)
-
-    @field_validator("timestamp")
-    @classmethod
-    def _utc(cls, value: datetime) -> datetime:
-        return _as_utc(value)
 
     @model_validator(mode="after")
     def _consistent(self) -> SearchEvent:
@@ -166,11 +163,6 @@ class SearchEvent(BaseModel):
             "impressions": impressions,
             "clicks": clicks,
         })
-
-
-def _as_utc(value: datetime) -> datetime:
-    """UBI allows timestamps without a zone; we read those as UTC so every stored time compares."""
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def _iso(value: datetime) -> str:

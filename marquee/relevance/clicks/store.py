@@ -7,15 +7,13 @@ may add clicks; they must match what was shown.
 
 from __future__ import annotations
 
-import sqlite3
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 
 from marquee.relevance.clicks.events import SearchEvent
 from marquee.relevance.clicks.session import Session, make_session
-from marquee.storage import Database, Migration, utc_now
+from marquee.storage import Migration, Store, utc_now
 
 COMPONENT = "clicks"
 
@@ -62,36 +60,15 @@ class RecordResult:
     clicks_added: int
 
 
-class EventStore:
-    """Search events in the marquee database: a shared :class:`Database` (a server's, one per process) or the
-    file at a path (a CLI command's, closed with the store)."""
+class EventStore(Store):
+    """Search events in the marquee database (see :class:`marquee.storage.Store` for how it is opened)."""
 
-    def __init__(self, database: Database | Path) -> None:
-        self._owned = not isinstance(database, Database)
-        self.db = Database(Path(database)) if self._owned else database
-        try:
-            self.db.migrate(COMPONENT, MIGRATIONS)
-        except BaseException:
-            self.close()
-            raise
-
-    @property
-    def _conn(self) -> sqlite3.Connection:
-        return self.db.connection()
-
-    def close(self) -> None:
-        if self._owned:
-            self.db.close()
-
-    def __enter__(self) -> EventStore:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    component = COMPONENT
+    migrations = MIGRATIONS
 
     def record(self, event: SearchEvent) -> RecordResult:
         """Store one record in one transaction, merging with an earlier record of the same query."""
-        with self.db.transaction():
+        with self.transaction():
             return self._record(event)
 
     def _record(self, event: SearchEvent) -> RecordResult:

@@ -10,11 +10,8 @@ table, never into the list used for evaluation.
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections import Counter
 from collections.abc import Collection, Iterable, Mapping
-from contextlib import AbstractContextManager
-from pathlib import Path
 from typing import Any
 
 from marquee.relevance.judgments import schema
@@ -28,7 +25,7 @@ from marquee.relevance.judgments.models import (
     format_grade,
     grade_problem,
 )
-from marquee.storage import Database, DatabaseError, utc_now
+from marquee.storage import DatabaseError, Store, utc_now
 
 
 class JudgmentStoreError(DatabaseError):
@@ -45,37 +42,11 @@ class JudgmentValidationError(ValueError):
         super().__init__(f"{len(problems)} invalid rows, nothing stored: {shown}{more}")
 
 
-class JudgmentStore:
-    """Judgement lists in the marquee database: a shared :class:`Database` (a server's, one per process) or the
-    file at a path (a CLI command's, closed with the store)."""
+class JudgmentStore(Store):
+    """Judgement lists in the marquee database (see :class:`marquee.storage.Store` for how it is opened)."""
 
-    def __init__(self, database: Database | Path) -> None:
-        self._owned = not isinstance(database, Database)
-        self.db = Database(Path(database)) if self._owned else database
-        self.path = self.db.path
-        try:
-            self.db.migrate(schema.COMPONENT, schema.MIGRATIONS)
-        except BaseException:
-            self.close()
-            raise
-
-    @property
-    def _conn(self) -> sqlite3.Connection:
-        return self.db.connection()
-
-    def close(self) -> None:
-        if self._owned:
-            self.db.close()
-
-    def __enter__(self) -> JudgmentStore:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def transaction(self) -> AbstractContextManager[sqlite3.Connection]:
-        """One write transaction; rolled back on any error so nothing is half-written. Nested calls join it."""
-        return self.db.transaction()
+    component = schema.COMPONENT
+    migrations = schema.MIGRATIONS
 
     # -- lists ---------------------------------------------------------------------------------------
 
