@@ -17,11 +17,12 @@ from werkzeug.datastructures import MultiDict
 
 from marquee.api.errors import ApiError
 from marquee.api.schemas import FilterParams, SearchParams
+from marquee.schema import CATALOG
 from marquee.search.backends.base import Filters
 from marquee.search.request import SearchRequest
 
 M = TypeVar("M", bound=BaseModel)
-TERM_FIELDS = {"genre": "genres", "country": "countries", "kind": "kind", "rating": "rating", "person": "people.raw"}
+TERM_FIELDS = CATALOG.filter_params
 MAX_URL_BYTES = 32 * 1024  # path + query as sent: the longest valid query and filters take about 18 KB
 # Error codes the API has always used for these parameters (clients match on them).
 TOO_LONG_CODES = {"q": "query_too_long"}

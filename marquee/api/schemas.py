@@ -8,13 +8,14 @@ Bounds come from :mod:`marquee.search.request` so the HTTP contract and the sear
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints, create_model, model_validator
 from pydantic_core import PydanticCustomError
 
 from marquee.enrichment.readers import FORMATS as CATALOG_FORMATS
 from marquee.relevance.judgments import FORMATS as JUDGMENT_FORMATS
+from marquee.schema import CATALOG, CatalogSchema
 from marquee.search.request import MAX_QUERY_CHARS, MAX_SIZE, MAX_WINDOW, PIPELINES, RERANKERS, SORTS
 
 MAX_FILTER_VALUES = 10
@@ -38,26 +39,35 @@ class QueryModel(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
 
 
-class FilterParams(QueryModel):
-    """Catalog filters shared by ``/search`` and ``/documents/{id}/similar``: values OR within a field,
-    fields AND together."""
+def _term_filters(schema: CatalogSchema) -> dict[str, Any]:
+    """One repeatable query parameter per public term filter of the catalog schema (``genre``, ``person``...)."""
+    return {param: (list[FilterValue], _values(schema.field(field).description))
+            for param, field in schema.filter_params.items()}
 
-    genre: list[FilterValue] = _values("genre, repeatable (any of)")
-    kind: list[FilterValue] = _values("Movie or TV Show, repeatable")
-    country: list[FilterValue] = _values("production country, repeatable")
-    rating: list[FilterValue] = _values("maturity rating such as TV-MA, repeatable")
-    person: list[FilterValue] = _values("cast or director, exact name, repeatable")
+
+class _YearRange(QueryModel):
     year_from: int | None = Field(default=None, ge=1800, le=2100,
                                   description="release year, inclusive; at most year_to (else 400 invalid_range)")
     year_to: int | None = Field(default=None, ge=1800, le=2100,
                                 description="release year, inclusive; at least year_from (else 400 invalid_range)")
 
     @model_validator(mode="after")
-    def _year_range(self) -> FilterParams:
+    def _year_range(self) -> Self:
         if self.year_from is not None and self.year_to is not None and self.year_from > self.year_to:
             limits = {"low": self.year_from, "high": self.year_to}
             raise PydanticCustomError("invalid_range", "year_from {low} is after year_to {high}", limits)
         return self
+
+
+def filter_params_model(schema: CatalogSchema) -> type[_YearRange]:
+    """The query parameters of the catalog filters: the schema decides which term filters exist."""
+    return create_model(
+        "FilterParams", __base__=_YearRange, __doc__="Catalog filters shared by ``/search`` and "
+        "``/documents/{id}/similar``: values OR within a field, fields AND together.", **_term_filters(schema),
+    )
+
+
+FilterParams = filter_params_model(CATALOG)
 
 
 class SearchParams(FilterParams):
@@ -215,9 +225,9 @@ class JobList(BaseModel):
 
 class IndexVersion(BaseModel):
     index: str
-    state: Literal["serving", "ready", "building", "interrupted"] = Field(
+    state: Literal["serving", "ready", "building", "interrupted", "unknown"] = Field(
         description="ready: kept and fit to serve (also a version rolled back from); building: a run is writing "
-        "it; interrupted: its run died and the next re-index deletes it")
+        "it; interrupted: its run died and the next re-index deletes it; unknown: not made by marquee's indexer")
     documents: int | None = Field(ge=0, description="null while building: a half-built version is never opened")
     served: bool
     created_at: str

@@ -48,6 +48,19 @@ class Document:
             seen.setdefault(name, None)
         return list(seen)
 
+    @property
+    def decade(self) -> int | None:
+        return None if self.year is None else self.year // 10 * 10
+
+    @property
+    def index_entities(self) -> list[str]:
+        """What the ``entities`` field searches: the names NER found, then the catalog's keywords."""
+        return list(dict.fromkeys([*(e.text for e in self.entities if e.source == "ner"), *self.keywords]))
+
+    @property
+    def entity_records(self) -> list[dict[str, str]]:
+        return [{"text": e.text, "label": e.label, "source": e.source} for e in self.entities]
+
     def embedding_text(self) -> str:
         """What the sentence encoder sees: title then body, the text users describe titles by."""
         return f"{self.title}. {self.body}".strip() if self.body else self.title

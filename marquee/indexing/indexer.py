@@ -231,20 +231,33 @@ class Indexer:
 
     def versions(self, alias: str) -> list[dict[str, Any]]:
         """Every version of the alias on disk with its state, for people: ``serving``, ``ready`` (kept; also a
-        version rolled back from), ``building`` (a run holds the lock now) or ``interrupted`` (its run died;
-        the next build deletes it). Building versions are never opened: their documents are unknown."""
+        version rolled back from), ``building`` (a run holds the lock now), ``interrupted`` (its run died; the
+        next build deletes it) or ``unknown`` (not in the ledger: made outside marquee's indexer).
+
+        Read without the lock while a build may run, so the order matters: the disk is listed before the ledger
+        is read, and a build records a version before creating it, so every listed version it made is in the
+        ledger read. Versions are opened only when ready (a building one is never opened: documents unknown)."""
+        names = self._on_disk(alias)
         ledger = VersionLedger(self.state_dir, alias).load()
         served = self.backend.get_alias(alias)
         busy = alias_busy(self.state_dir, alias)
         out = []
-        for name in self._on_disk(alias):
-            record = ledger.records.get(name) or VersionRecord(name, READY, "", provenance={"adopted": True})
-            if record.state == BUILDING:
+        for name in names:
+            record = ledger.records.get(name)
+            if record is None and not ledger.existed:  # a home from before the ledger: all were built whole
+                record = VersionRecord(name, READY, "", provenance={"adopted": True})
+            if record is None:
+                state = "unknown"
+                record = VersionRecord(name, state, "")
+            elif record.state == BUILDING:
                 state = "building" if busy else "interrupted"
             else:
                 state = "serving" if name == served else "ready"
             documents = record.documents
-            if documents is None and record.state == READY:
-                documents = self.backend.stats(name).doc_count
+            if documents is None and state in ("serving", "ready"):
+                try:
+                    documents = self.backend.stats(name).doc_count
+                except IndexNotFound:
+                    continue  # retired by a build between the listing and now
             out.append({**record.to_dict(), "state": state, "served": name == served, "documents": documents})
         return out

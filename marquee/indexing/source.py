@@ -9,38 +9,20 @@ import numpy as np
 
 from marquee.enrichment.document import Entity
 from marquee.enrichment.pipeline import EnrichedDocument, Previous
+from marquee.schema import CATALOG, CatalogSchema
 
 REUSE_FIELDS = ("content_hash", "embedding_model", "embedding", "entity_records")
 
 
-def to_index_source(enriched: EnrichedDocument) -> dict[str, Any]:
+def to_index_source(enriched: EnrichedDocument, schema: CatalogSchema = CATALOG) -> dict[str, Any]:
+    """Every schema field a Document attribute fills, then what enrichment computed for the document."""
     doc = enriched.document
-    ner_texts = [e.text for e in doc.entities if e.source == "ner"]
-    return {
-        "id": doc.id,
-        "title": doc.title,
-        "body": doc.body,
-        "people": doc.people,
-        "entities": list(dict.fromkeys([*ner_texts, *doc.keywords])),
-        "entity_records": [{"text": e.text, "label": e.label, "source": e.source} for e in doc.entities],
-        "cast": doc.cast,
-        "directors": doc.directors,
-        "genres": doc.genres,
-        "countries": doc.countries,
-        "keywords": doc.keywords,
-        "kind": doc.kind,
-        "rating": doc.rating,
-        "year": doc.year,
-        "decade": None if doc.year is None else doc.year // 10 * 10,
-        "duration_minutes": doc.duration_minutes,
-        "seasons": doc.seasons,
-        "popularity": doc.popularity,
-        "date_added": doc.date_added,
-        "content_hash": enriched.content_hash,
-        "embedding_model": enriched.embedding_model,
-        "embedding": None if enriched.embedding is None else np.asarray(enriched.embedding, dtype=np.float32).tolist(),
-        "extra": doc.extra,
-    }
+    source: dict[str, Any] = {f.name: getattr(doc, f.document) for f in schema.fields if f.document is not None}
+    source["content_hash"] = enriched.content_hash
+    source["embedding_model"] = enriched.embedding_model
+    source["embedding"] = None if enriched.embedding is None else np.asarray(enriched.embedding,
+                                                                              dtype=np.float32).tolist()
+    return source
 
 
 def previous_from_source(row: Mapping[str, Any]) -> Previous:

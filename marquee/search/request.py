@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from marquee.schema import CATALOG
 from marquee.search.backends.base import Filters
 from marquee.search.fusion import FusionSpec
 
@@ -12,9 +13,9 @@ MAX_SIZE = 100
 MAX_WINDOW = 1000
 PIPELINES = ("bm25", "dense", "hybrid")
 RERANKERS = ("none", "ltr")
-SORTS = ("relevance", "year", "-year", "title", "-title", "date_added")
-TERM_FILTER_FIELDS = ("genres", "countries", "kind", "rating", "people.raw", "cast", "directors", "keywords")
-RANGE_FILTER_FIELDS = ("year", "duration_minutes", "seasons", "popularity", "decade")
+SORTS = CATALOG.sort_names
+TERM_FILTER_FIELDS = CATALOG.term_filter_fields
+RANGE_FILTER_FIELDS = CATALOG.range_filter_fields
 
 
 class SearchError(ValueError):

@@ -11,18 +11,14 @@ from typing import NamedTuple
 import numpy as np
 
 from marquee.enrichment.embeddings import Embedder
+from marquee.schema import CATALOG
 from marquee.search.backends.base import Filters, Hit, LexicalQuery, SearchBackend
 from marquee.search.fusion import FusedHit, FusionSpec, fuse
 
-# all_text (title + body via copy_to) with a light title boost: tuned on SciFact *train* (nDCG@10 0.702 vs
-# 0.627 for title^2 + body as separate fields; see benchmarks/RESULTS.md). people/entities are empty there and
-# carry catalog names elsewhere; their boosts are not tuned.
-DEFAULT_LEXICAL_FIELDS: tuple[tuple[str, float], ...] = (
-    ("all_text", 1.0),
-    ("title", 0.25),
-    ("people", 1.0),
-    ("entities", 0.5),
-)
+# The catalog schema's boosts: all_text (title + body via copy_to) with a light title boost, tuned on SciFact
+# *train* (see benchmarks/RESULTS.md); people/entities are empty there and carry catalog names elsewhere; their
+# boosts are not tuned.
+DEFAULT_LEXICAL_FIELDS: tuple[tuple[str, float], ...] = CATALOG.lexical_fields
 
 
 # Chosen by grid search on SciFact *train* (marquee.relevance.fusion_tuning): nDCG@10 0.734 on train vs 0.729

@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from marquee.schema import CATALOG
 from marquee.search.analysis import analyzer
 from marquee.search.backends.base import Filters, IndexNotFound, LexicalQuery, SearchBackend
 from marquee.search.fusion import FusedHit
@@ -22,36 +23,9 @@ from marquee.search.retrieval import Candidates, Retriever
 from marquee.search.understander import CatalogUnderstander
 from marquee.search.understanding import relax
 
-FACET_FIELDS = ("genres", "kind", "decade", "countries", "rating")
-RESULT_FIELDS = (
-    "kind",
-    "year",
-    "genres",
-    "countries",
-    "rating",
-    "directors",
-    "cast",
-    "duration_minutes",
-    "seasons",
-    "date_added",
-    "popularity",
-)
-SORT_KEYS: dict[str, tuple[str, bool]] = {
-    "year": ("year", True),
-    "-year": ("year", False),
-    "title": ("title", False),
-    "-title": ("title", True),
-    "date_added": ("date_added", True),
-}
-
+FACET_FIELDS = CATALOG.facet_fields
+RESULT_FIELDS = CATALOG.result_fields
 SOFT_BROWSE_DEPTH = 300
-SORTS_FOR_BROWSE = {
-    "year": ("year", "desc"),
-    "-year": ("year", "asc"),
-    "title": ("title.raw", "asc"),
-    "-title": ("title.raw", "desc"),
-    "date_added": ("date_added", "desc"),
-}
 
 
 class Understander(Protocol):
@@ -213,8 +187,9 @@ class SearchService:
         self, request: SearchRequest, filters: Filters, index: str
     ) -> tuple[list[ResultHit], int, dict[str, list[dict[str, Any]]]]:
         sort = self.config.browse_sort
-        if request.sort in SORTS_FOR_BROWSE:
-            sort = SORTS_FOR_BROWSE[request.sort]
+        if request.sort != "relevance":
+            option = CATALOG.sort(request.sort)
+            sort = (option.engine_field or option.field, "desc" if option.descending else "asc")
         result = self.backend.lexical_search(
             index, LexicalQuery(text="", fields=(), filters=filters, size=request.offset + request.size, sort=sort)
         )
@@ -272,8 +247,8 @@ class SearchService:
         if understood.boosts:
             ranked = self._apply_boosts(ranked, understood.boosts, docs_all)
         if request.sort != "relevance":
-            key, reverse = SORT_KEYS[request.sort]
-            ranked = _sort_by_field(ranked, docs_all, key, reverse)
+            option = CATALOG.sort(request.sort)
+            ranked = _sort_by_field(ranked, docs_all, option.field, option.descending)
         page = ranked[request.offset : request.offset + request.size]
         docs = docs_all or self.backend.get_documents(index, [h.id for h in page])
         terms = query_terms(text, self._analyze)
@@ -361,8 +336,7 @@ class SearchService:
 
 
 def _has_value(doc: Mapping[str, Any], field_name: str, value: str) -> bool:
-    key = "people" if field_name == "people.raw" else field_name
-    current = doc.get(key)
+    current = doc.get(CATALOG.field(field_name).name)  # a sub-field's value is its parent's (people.raw)
     if isinstance(current, list):
         return value in current
     return current == value or str(current) == str(value)

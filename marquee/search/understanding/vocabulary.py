@@ -15,10 +15,11 @@ from types import MappingProxyType
 from typing import Any
 
 from marquee.enrichment.document import Document
+from marquee.schema import CATALOG
 from marquee.search.understanding.tables import LookupTables
 
-KEYWORD_FIELDS = ("genres", "countries", "kind", "rating", "people.raw")
-"""Filterable keyword fields of mappings/catalog.json, named as filters must name them."""
+KEYWORD_FIELDS = CATALOG.understood_keyword_fields
+"""The catalog schema's understood keyword fields, named as filters must name them (``people.raw``)."""
 DECADE_FIELD = "decade"
 YEAR_FIELD = "year"
 FACET_FIELDS = (*KEYWORD_FIELDS, DECADE_FIELD)
@@ -30,9 +31,7 @@ VERSION = 1
 
 def _doc_values(doc: Document, field: str) -> set[str]:
     """A document's distinct values of one field: a facet counts each document once per value."""
-    if field == "people.raw":
-        return set(doc.people)
-    value = getattr(doc, field)
+    value = getattr(doc, CATALOG.document_attribute(field))
     if isinstance(value, list):
         return set(value)
     return set() if value in (None, "") else {value}
