@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from flask import Flask, Response, jsonify
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
-from marquee.search.request import SearchError
+from marquee.search.errors import NotFound, NotServing, RerankerUnavailable, SearchError
 from marquee.storage import DatabaseError
 
 log = logging.getLogger(__name__)
@@ -33,6 +33,16 @@ def error_response(status: int, code: str, message: str, headers: Mapping[str, s
     return response
 
 
+SEARCH_STATUS: tuple[tuple[type[SearchError], int], ...] = (
+    (NotFound, 404), (RerankerUnavailable, 409), (NotServing, 503), (SearchError, 400),
+)
+
+
+def search_status(exc: SearchError) -> int:
+    """The HTTP status of a search-layer error: its most specific class decides."""
+    return next(status for kind, status in SEARCH_STATUS if isinstance(exc, kind))
+
+
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(ApiError)
     def _api_error(exc: ApiError) -> Response:
@@ -43,7 +53,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(SearchError)
     def _search_error(exc: SearchError) -> Response:
-        return error_response(exc.status, exc.code, exc.message)
+        return error_response(search_status(exc), exc.code, exc.message)
 
     @app.errorhandler(DatabaseError)
     def _storage_error(exc: DatabaseError) -> Response:  # the operator's problem, not the client's: say so

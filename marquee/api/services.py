@@ -9,10 +9,9 @@ from typing import Any
 from flask import Flask
 
 from marquee.api.jobs import JobRunner
-from marquee.api.wiring import make_backend, make_embedder, make_retrieval_config
+from marquee.api.wiring import make_backend, make_embedder, make_retriever
 from marquee.indexing.reindex import EXPECTED_ERRORS
 from marquee.search.rerank import rerankers_for
-from marquee.search.retrieval import Retriever
 from marquee.search.service import SearchService, ServiceConfig
 from marquee.search.suggest import Suggester
 from marquee.settings import Settings
@@ -29,7 +28,7 @@ class MarqueeServices:
         self.settings = settings
         self.backend = make_backend(settings)
         self.embedder = make_embedder(settings)
-        self.retriever = Retriever(self.backend, self.embedder, make_retrieval_config(settings))
+        self.retriever = make_retriever(settings, self.backend, self.embedder)
         self.rerankers = rerankers_for(settings, self.backend, self.retriever)
         self.search = SearchService(
             self.backend, self.retriever, ServiceConfig(alias=settings.alias), rerankers=self.rerankers

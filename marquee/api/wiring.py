@@ -11,7 +11,7 @@ from marquee.enrichment.pipeline import Enricher
 from marquee.indexing.indexer import EventHandler, Indexer
 from marquee.search.backends.base import SearchBackend
 from marquee.search.fusion import fusion_from_json
-from marquee.search.retrieval import DEFAULT_FUSION, RetrievalConfig
+from marquee.search.retrieval import DEFAULT_FUSION, RetrievalConfig, Retriever
 from marquee.settings import Settings, SettingsError
 
 
@@ -41,6 +41,13 @@ def make_indexer(settings: Settings, backend: SearchBackend, on_event: EventHand
 def make_enricher(settings: Settings, embedder: Embedder | None = None, use_ner: bool = True) -> Enricher:
     """``embedder``: one already loaded (a serving worker's), so a re-index job does not load the model twice."""
     return Enricher(embedder or make_embedder(settings), make_extractor(settings, use_ner=use_ner))
+
+
+def make_retriever(settings: Settings, backend: SearchBackend, embedder: Embedder) -> Retriever:
+    try:
+        return Retriever(backend, embedder, make_retrieval_config(settings))
+    except ValueError as exc:  # pipeline mode on a backend that cannot fuse
+        raise SettingsError(f"setting 'opensearch_hybrid': {exc}") from exc
 
 
 def make_retrieval_config(settings: Settings) -> RetrievalConfig:

@@ -18,10 +18,11 @@ from marquee.enrichment.pipeline import Enricher, Previous
 from marquee.enrichment.readers import read_catalog
 from marquee.indexing.indexer import Indexer
 from marquee.relevance.datasets import BeirDataset
-from marquee.search.backends.base import Filters
+from marquee.search.backends.base import Filters, SearchBackend
 from marquee.search.backends.embedded import EmbeddedBackend
 from marquee.search.backends.embedded.index import FORMAT_VERSION
 from marquee.search.fusion import FusionSpec
+from marquee.search.rerank import EvaluationReranker
 from marquee.search.retrieval import RetrievalConfig, Retriever
 
 log = logging.getLogger(__name__)
@@ -33,9 +34,18 @@ DEPTH = 100
 Run = dict[str, dict[str, float]]
 
 
+BackendFactory = Callable[[Path], SearchBackend]
+"""Opens the backend an evaluation index lives in, given its cache folder (embedded by default: quality is a
+property of the mapping and the models, which both backends serve alike, as their conformance suite checks)."""
+
+
+def embedded_backend(folder: Path) -> SearchBackend:
+    return EmbeddedBackend(folder)
+
+
 @dataclass
 class EvaluationIndex:
-    backend: EmbeddedBackend
+    backend: SearchBackend
     alias: str
     built_seconds: float | None
 
@@ -46,11 +56,11 @@ def _mapping_fingerprint() -> str:
     return hashlib.sha256(payload.encode()).hexdigest()[:8]
 
 
-def _reusable_documents(siblings: list[Path], indexer: Indexer) -> dict[str, Previous]:
+def _reusable_documents(siblings: list[Path], indexer: Indexer, open_backend: BackendFactory) -> dict[str, Previous]:
     """Vectors of the same corpus under the same model from an older mapping: a mapping change re-indexes
     text but must not re-embed 5,000 abstracts."""
     for sibling in sorted(siblings, key=lambda p: p.stat().st_mtime, reverse=True):
-        backend = EmbeddedBackend(sibling / "indices")
+        backend = open_backend(sibling / "indices")
         try:
             served = backend.get_alias(EVAL_ALIAS)
             if served is not None:
@@ -61,13 +71,17 @@ def _reusable_documents(siblings: list[Path], indexer: Indexer) -> dict[str, Pre
 
 
 def open_evaluation_index(
-    dataset: BeirDataset, embedder: Embedder, cache_root: Path, progress: Callable[[str, Any], None] | None = None
+    dataset: BeirDataset,
+    embedder: Embedder,
+    cache_root: Path,
+    progress: Callable[[str, Any], None] | None = None,
+    open_backend: BackendFactory = embedded_backend,
 ) -> EvaluationIndex:
     """Reuse the index for this (corpus content, embedding model, mapping) triple, or build it once."""
     model_key = embedder.model_id.replace("/", "_").replace("@", "-")
     stem = f"{dataset.name}-{dataset.corpus_fingerprint()}-{model_key}"
     root = cache_root / f"{stem}-{_mapping_fingerprint()}"
-    backend = EmbeddedBackend(root / "indices")
+    backend = open_backend(root / "indices")
     if backend.get_alias(EVAL_ALIAS) is not None:
         return EvaluationIndex(backend, EVAL_ALIAS, None)
     started = time.perf_counter()
@@ -75,7 +89,7 @@ def open_evaluation_index(
     items = read_catalog(dataset.corpus_path, "beir")
     indexer = Indexer(backend, root / "locks", on_event=progress)
     siblings = [p for p in cache_root.glob(f"{stem}*") if p != root and p.is_dir()]
-    reusable = _reusable_documents(siblings, indexer)
+    reusable = _reusable_documents(siblings, indexer, open_backend)
     indexer.build_and_swap(EVAL_ALIAS, lambda previous: enricher.run(items, previous or reusable))
     return EvaluationIndex(backend, EVAL_ALIAS, time.perf_counter() - started)
 
@@ -92,8 +106,6 @@ def run_queries(
     for qid, text in queries.items():
         candidates = retriever.retrieve(index, pipeline, text, Filters(), depth, fusion)
         run[qid] = {hit.id: float(hit.score) for hit in candidates.fused[:depth]}
-        if not run[qid]:
-            run[qid] = {}
     return run
 
 
@@ -118,7 +130,7 @@ def evaluate_pipeline(
     retriever: Retriever,
     index: str,
     fusion: FusionSpec | None = None,
-    reranker: Any = None,
+    reranker: EvaluationReranker | None = None,
 ) -> dict[str, Any]:
     started = time.perf_counter()
     qrels = dataset.qrels(split)
@@ -141,7 +153,7 @@ def evaluate_pipeline(
     }
 
 
-def retriever_for(backend: EmbeddedBackend, embedder: Embedder, config: RetrievalConfig | None = None) -> Retriever:
+def retriever_for(backend: SearchBackend, embedder: Embedder, config: RetrievalConfig | None = None) -> Retriever:
     return Retriever(backend, embedder, config or RetrievalConfig())
 
 

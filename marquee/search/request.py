@@ -1,4 +1,4 @@
-"""A validated search request. Bad input becomes a :class:`SearchError` with a code the API maps to a 4xx."""
+"""A validated search request. Bad input becomes a :class:`SearchError` whose code the API answers with a 400."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from marquee.schema import CATALOG
 from marquee.search.backends.base import Filters
+from marquee.search.errors import SearchError
 from marquee.search.fusion import FusionSpec
 
 MAX_QUERY_CHARS = 512
@@ -16,16 +17,6 @@ RERANKERS = ("none", "ltr")
 SORTS = CATALOG.sort_names
 TERM_FILTER_FIELDS = CATALOG.term_filter_fields
 RANGE_FILTER_FIELDS = CATALOG.range_filter_fields
-
-
-class SearchError(ValueError):
-    """A request we will not run; ``code`` is stable and machine-readable."""
-
-    def __init__(self, code: str, message: str, status: int = 400) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.status = status
 
 
 @dataclass(frozen=True)

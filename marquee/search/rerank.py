@@ -13,13 +13,19 @@ import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
 from marquee.search.backends.base import Filters, SearchBackend
 from marquee.search.features import FEATURES, FeatureExtractor
 from marquee.search.fusion import FusedHit, FusionSpec, fusion_from_dict
+from marquee.search.request import SearchRequest
+from marquee.search.retrieval import Candidates, Retriever
+from marquee.settings import Settings
+
+if TYPE_CHECKING:
+    import lightgbm
 
 DEFAULT_K = 100
 EVALUATION_DEPTH = 100
@@ -38,7 +44,7 @@ class QueryEncoder(Protocol):
 
 @dataclass(frozen=True)
 class LtrModel:
-    booster: Any
+    booster: lightgbm.Booster
     path: Path
     metadata: Mapping[str, Any]
 
@@ -72,7 +78,7 @@ class LtrModel:
         return np.asarray(self.booster.predict(features, num_threads=1), dtype=np.float64)
 
 
-def check_features(names: Any, where: str) -> None:
+def check_features(names: object, where: str) -> None:
     """Refuse anything but exactly ``FEATURES`` in order, saying what differs."""
     if not isinstance(names, list | tuple) or tuple(names) != FEATURES:
         given = list(names) if isinstance(names, list | tuple) else []
@@ -102,8 +108,8 @@ class LtrReranker:
         # The extractor's document cache is not thread-safe; the API serves requests from threads.
         self._lock = threading.Lock()
 
-    def rerank(self, request: Any, text: str, candidates: Any, index: str) -> list[FusedHit]:
-        raw_query = getattr(request, "q", None) or text
+    def rerank(self, request: SearchRequest, text: str, candidates: Candidates, index: str) -> list[FusedHit]:
+        raw_query = request.q or text
         return self.rerank_hits(index, text, list(candidates.fused), raw_query)
 
     def rerank_hits(self, index: str, text: str, hits: list[FusedHit], raw_query: str | None = None) -> list[FusedHit]:
@@ -132,7 +138,7 @@ class EvaluationReranker:
         self.k = k
         self.depth = depth
 
-    def run(self, retriever: Any, index: str, queries: Mapping[str, str]) -> dict[str, dict[str, float]]:
+    def run(self, retriever: Retriever, index: str, queries: Mapping[str, str]) -> dict[str, dict[str, float]]:
         reranker = LtrReranker(self.model, retriever.backend, retriever.queries, self.k)
         run: dict[str, dict[str, float]] = {}
         for qid, text in queries.items():
@@ -142,12 +148,12 @@ class EvaluationReranker:
         return run
 
 
-def default_model_path(settings: Any) -> Path:
+def default_model_path(settings: Settings) -> Path:
     return Path(settings.models_dir) / "ltr" / "model.txt"
 
 
 def load_reranker_for_evaluation(
-    model_path: Path | None, settings: Any, fusion: FusionSpec | None = None
+    model_path: Path | None, settings: Settings, fusion: FusionSpec | None = None
 ) -> EvaluationReranker:
     path = Path(model_path) if model_path is not None else default_model_path(settings)
     if not path.exists():
@@ -158,7 +164,9 @@ def load_reranker_for_evaluation(
     return EvaluationReranker(LtrModel.load(path), fusion)
 
 
-def rerankers_for(settings: Any, backend: SearchBackend, retriever: Any, k: int = DEFAULT_K) -> dict[str, LtrReranker]:
+def rerankers_for(
+    settings: Settings, backend: SearchBackend, retriever: Retriever, k: int = DEFAULT_K
+) -> dict[str, LtrReranker]:
     """The ``rerankers`` mapping for :class:`~marquee.search.service.SearchService`: ``{"ltr": ...}`` when a
     model exists at ``MODELS_DIR/ltr/model.txt``, else ``{}`` (``rerank=ltr`` then answers 409
     ``reranker_unavailable``). A model from another feature set raises :class:`ModelMismatchError`: a

@@ -12,7 +12,7 @@ import numpy as np
 
 from marquee.enrichment.embeddings import Embedder
 from marquee.schema import CATALOG
-from marquee.search.backends.base import Filters, Hit, LexicalQuery, SearchBackend
+from marquee.search.backends.base import Filters, Hit, LexicalQuery, SearchBackend, ServerSideHybrid
 from marquee.search.fusion import FusedHit, FusionSpec, fuse
 
 # The catalog schema's boosts: all_text (title + body via copy_to) with a light title boost, tuned on SciFact
@@ -32,7 +32,8 @@ HYBRID_MODES = ("client", "pipeline")
 @dataclass(frozen=True)
 class RetrievalConfig:
     """``hybrid_mode``: ``client`` fuses two requests with our fusion code (explain has every sub-score);
-    ``pipeline`` asks a backend that offers ``hybrid_search`` (OpenSearch) to fuse in a search pipeline."""
+    ``pipeline`` asks a :class:`ServerSideHybrid` backend (OpenSearch) to fuse in a search pipeline; a
+    retriever over any other backend refuses it."""
 
     lexical_fields: tuple[tuple[str, float], ...] = DEFAULT_LEXICAL_FIELDS
     fusion: FusionSpec = DEFAULT_FUSION
@@ -98,6 +99,9 @@ class Retriever:
     ) -> None:
         self.backend = backend
         self.config = config or RetrievalConfig()
+        if self.config.hybrid_mode == "pipeline" and not isinstance(backend, ServerSideHybrid):
+            raise ValueError(f"hybrid mode 'pipeline' needs a backend that fuses in the engine (opensearch); the "
+                             f"{backend.name} backend fuses in marquee: use hybrid mode 'client'")
         self.queries = QueryEmbeddingCache(embedder, cache_size)
 
     def bm25(self, index: str, text: str, filters: Filters, depth: int) -> tuple[list[Hit], int]:
@@ -120,10 +124,9 @@ class Retriever:
             hits, total = self.dense(index, text, filters, depth)
             return Candidates([], hits, _single(hits, 1, 2), total)
         spec = fusion or self.config.fusion
-        pipeline_search = getattr(self.backend, "hybrid_search", None)
-        if self.config.hybrid_mode == "pipeline" and pipeline_search is not None:
+        if self.config.hybrid_mode == "pipeline" and isinstance(self.backend, ServerSideHybrid):
             query = LexicalQuery(text=text, fields=self.config.lexical_fields, filters=filters, size=depth)
-            result = pipeline_search(index, query, self.queries.encode(text), depth, spec)
+            result = self.backend.hybrid_search(index, query, self.queries.encode(text), depth, spec)
             fused_hits = [FusedHit(h.id, h.score, (None, None), (None, None), (None, None)) for h in result.hits]
             return Candidates([], [], fused_hits, len(fused_hits))
         lexical, _ = self.bm25(index, text, filters, depth)

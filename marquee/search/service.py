@@ -16,12 +16,13 @@ from typing import Any, Protocol
 from marquee.schema import CATALOG
 from marquee.search.analysis import analyzer
 from marquee.search.backends.base import Filters, IndexNotFound, LexicalQuery, SearchBackend
+from marquee.search.errors import NotFound, NotServing, RerankerUnavailable, SearchError
 from marquee.search.fusion import FusedHit
 from marquee.search.highlight import highlight_full, query_terms, snippet
-from marquee.search.request import SearchError, SearchRequest
+from marquee.search.request import SearchRequest
 from marquee.search.retrieval import Candidates, Retriever
 from marquee.search.understander import CatalogUnderstander
-from marquee.search.understanding import relax
+from marquee.search.understanding import Understanding, relax
 
 FACET_FIELDS = CATALOG.facet_fields
 RESULT_FIELDS = CATALOG.result_fields
@@ -29,8 +30,8 @@ SOFT_BROWSE_DEPTH = 300
 
 
 class Understander(Protocol):
-    def __call__(self, query: str, index: str) -> Any:
-        """An object with ``text``, ``filters``, ``boosts``, ``to_dict()``; see search/understanding."""
+    def __call__(self, query: str, index: str) -> Understanding:
+        """What the query means against the catalog served as ``index`` (see search/understanding)."""
 
 
 class Reranker(Protocol):
@@ -105,14 +106,14 @@ class SearchService:
         backend: SearchBackend,
         retriever: Retriever,
         config: ServiceConfig | None = None,
-        understander: Callable[[str, str], Any] | None = None,
-        relaxer: Callable[[Any], Any] | None = None,
+        understander: Understander | None = None,
+        relaxer: Callable[[Understanding], Understanding] | None = None,
         rerankers: Mapping[str, Reranker] | None = None,
     ) -> None:
         self.backend = backend
         self.retriever = retriever
         self.config = config or ServiceConfig()
-        self.understander = understander if understander is not None else CatalogUnderstander(backend)
+        self.understander: Understander = understander if understander is not None else CatalogUnderstander(backend)
         self.relaxer = relaxer if relaxer is not None else relax
         self.rerankers = dict(rerankers or {})
         self._analyze = analyzer("english_text")
@@ -133,9 +134,7 @@ class SearchService:
     def served_index(self) -> str:
         index = self.backend.get_alias(self.config.alias)
         if index is None:
-            raise SearchError(
-                "no_index", f"nothing is served under {self.config.alias!r}: index a catalog first", status=503
-            )
+            raise NotServing("no_index", f"nothing is served under {self.config.alias!r}: index a catalog first")
         return index
 
     def probe(self) -> None:
@@ -145,10 +144,10 @@ class SearchService:
         index = self.served_index()
         hits = self.backend.lexical_search(index, LexicalQuery(text="", fields=(), size=1)).hits
         if hits and hits[0].id not in self.backend.get_documents(index, [hits[0].id]):
-            raise SearchError("probe_failed", f"{index} lists {hits[0].id!r} but cannot fetch it", status=503)
+            raise NotServing("probe_failed", f"{index} lists {hits[0].id!r} but cannot fetch it")
 
     # -- search ----------------------------------------------------------------------------------------
-    def _understand(self, request: SearchRequest, index: str) -> tuple[_Understood, Any]:
+    def _understand(self, request: SearchRequest, index: str) -> tuple[_Understood, Understanding | None]:
         if not request.understand or self.understander is None or not request.q.strip():
             return _Understood(request.q), None
         parsed = self.understander(request.q, index)
@@ -240,7 +239,7 @@ class SearchService:
         if request.rerank != "none":
             reranker = self.rerankers.get(request.rerank)
             if reranker is None:
-                raise SearchError("reranker_unavailable", f"reranker {request.rerank!r} is not loaded", status=409)
+                raise RerankerUnavailable("reranker_unavailable", f"reranker {request.rerank!r} is not loaded")
             ranked = reranker.rerank(request, text, candidates, index)
         needs_docs = bool(understood.boosts) or request.sort != "relevance"
         docs_all = self.backend.get_documents(index, [h.id for h in ranked]) if needs_docs else {}
@@ -312,7 +311,7 @@ class SearchService:
         index = self.served_index()
         docs = self.backend.get_documents(index, [doc_id])
         if doc_id not in docs:
-            raise SearchError("not_found", f"no document with id {doc_id!r}", status=404)
+            raise NotFound("not_found", f"no document with id {doc_id!r}")
         return docs[doc_id]
 
     def similar(self, doc_id: str, filters: Filters | None = None, size: int = 10) -> list[ResultHit]:
@@ -322,14 +321,14 @@ class SearchService:
         index = self.served_index()
         docs = self.backend.get_documents(index, [doc_id], with_vectors=True)
         if doc_id not in docs:
-            raise SearchError("not_found", f"no document with id {doc_id!r}", status=404)
+            raise NotFound("not_found", f"no document with id {doc_id!r}")
         vector = docs[doc_id].get("embedding")
         if vector is None:
             return []
         try:
             result = self.backend.vector_search(index, vector, k=size + 1, filters=filters)
         except IndexNotFound as exc:
-            raise SearchError("no_index", str(exc), status=503) from exc
+            raise NotServing("no_index", str(exc)) from exc
         hits = [h for h in result.hits if h.id != doc_id][:size]
         found = self.backend.get_documents(index, [h.id for h in hits])
         return [self._shape(found[h.id], h.score, frozenset(), None) for h in hits if h.id in found]

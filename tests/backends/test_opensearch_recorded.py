@@ -64,6 +64,9 @@ class Script:
                     self._raise_error(status, raw, "application/json")
                 return status, {"content-type": "application/json"}, raw
 
+            def close(self):
+                return None
+
         return ScriptedConnection
 
 

@@ -1,10 +1,9 @@
-"""LTR plugin bodies: featureset, model upload, and the ``sltr`` rescore.
+"""LTR plugin bodies: featureset and model upload (what ``marquee export-ltr --upload`` sends).
 
 The spec's ``ltr.create_featureset`` / ``ltr.create_model_from_set`` bodies are opaque
 (``type: object, additionalProperties: true``), so validating against them proves only "it is an object".
 We do that, and also validate against the plugin's documented formats written out below (closed with
 ``additionalProperties: false``), and each feature's query template against the spec's ``QueryContainer``.
-The ``sltr`` query and ``rescore`` section *are* in the spec and are validated strictly within a search body.
 """
 
 from __future__ import annotations
@@ -12,9 +11,7 @@ from __future__ import annotations
 import pytest
 from jsonschema import Draft202012Validator
 
-from marquee.search.backends.base import LexicalQuery
-from marquee.search.backends.opensearch_bodies import lexical_body
-from marquee.search.backends.opensearch_ltr import featureset_body, model_body, sltr_rescore, with_rescore
+from marquee.search.backends.opensearch_ltr import featureset_body, model_body
 from tests.contract.mutate import renamed
 
 FEATURES = [
@@ -141,38 +138,3 @@ def test_model_body_rejects_what_the_plugin_would():
         model_body("m", "model/linear", {}, {"x": {"zscore": {"mean": 0.0}}})
     with pytest.raises(ValueError, match="duplicate feature names"):
         featureset_body("s", [FEATURES[0], FEATURES[0]])
-
-
-SEARCH = with_rescore(
-    lexical_body(LexicalQuery("space cowboys", (("title", 2.0), ("body", 1.0)), size=10)),
-    sltr_rescore({"keywords": "space cowboys"}, "marquee-linear", window_size=50, store="marquee"),
-)
-
-
-def test_sltr_rescore_search_body(spec):
-    assert spec.body_errors("search.0", SEARCH) == []
-    assert "sort" not in SEARCH  # OpenSearch refuses sort together with rescore
-    assert SEARCH["rescore"] == {
-        "window_size": 50,
-        "query": {
-            "query_weight": 0.0,
-            "rescore_query_weight": 1.0,
-            "rescore_query": {
-                "sltr": {"params": {"keywords": "space cowboys"}, "model": "marquee-linear", "store": "marquee"}
-            },
-        },
-    }
-
-
-@pytest.mark.parametrize(
-    ("path", "key", "typo"),
-    [
-        (("rescore", "query", "rescore_query", "sltr"), "params", "parms"),
-        (("rescore", "query", "rescore_query", "sltr"), "model", "modle"),
-        (("rescore", "query"), "rescore_query", "rescore_querry"),
-        (("rescore",), "window_size", "window_sise"),
-    ],
-)
-def test_sltr_typos_are_caught(spec, path, key, typo):
-    errors = spec.body_errors("search.0", renamed(SEARCH, path, key, typo))
-    assert any(repr(typo) in e for e in errors), errors

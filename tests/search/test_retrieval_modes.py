@@ -42,3 +42,18 @@ def test_default_mode_is_client_side_with_the_train_tuned_fusion():
 def test_unknown_mode_is_rejected():
     with pytest.raises(ValueError, match="valid: client, pipeline"):
         RetrievalConfig(hybrid_mode="magic")
+
+
+def test_pipeline_mode_on_a_backend_without_server_side_fusion_is_refused_not_ignored(tmp_path):
+    with pytest.raises(ValueError, match="hybrid mode 'pipeline' needs a backend that fuses in the engine"):
+        Retriever(EmbeddedBackend(tmp_path), HashingEmbedder(), RetrievalConfig(hybrid_mode="pipeline"))
+
+
+def test_the_serving_wiring_reports_it_as_a_setting(tmp_path):
+    from marquee.api.services import MarqueeServices
+    from marquee.settings import SettingsError, load_settings
+
+    settings = load_settings(env={}, overrides={"home": str(tmp_path), "embedder": "hashing",
+                                                "opensearch_hybrid": "pipeline"})
+    with pytest.raises(SettingsError, match="setting 'opensearch_hybrid'"):
+        MarqueeServices(settings)

@@ -6,11 +6,13 @@ import numpy as np
 import pytest
 
 from marquee import mappings
+from marquee.api.errors import search_status
 from marquee.enrichment.embeddings import HashingEmbedder
 from marquee.search.backends.base import Filters
 from marquee.search.backends.embedded import EmbeddedBackend
+from marquee.search.errors import NotFound, SearchError
 from marquee.search.fusion import FusionSpec
-from marquee.search.request import SearchError, SearchRequest
+from marquee.search.request import SearchRequest
 from marquee.search.retrieval import Retriever
 from marquee.search.service import SearchService, ServiceConfig
 from tests.backends.conformance import make_docs
@@ -107,9 +109,9 @@ def test_similar_excludes_itself_and_respects_filters(service):
 
 
 def test_unknown_document(service):
-    with pytest.raises(SearchError) as err:
+    with pytest.raises(NotFound) as err:
         service.document("nope")
-    assert (err.value.code, err.value.status) == ("not_found", 404)
+    assert err.value.code == "not_found" and search_status(err.value) == 404
 
 
 @pytest.mark.parametrize(("kwargs", "code"), [
@@ -127,7 +129,7 @@ def test_unknown_document(service):
 def test_bad_requests_are_rejected_with_a_code(kwargs, code):
     with pytest.raises(SearchError) as err:
         SearchRequest(**kwargs)
-    assert err.value.code == code and err.value.status == 400
+    assert err.value.code == code and type(err.value) is SearchError and search_status(err.value) == 400
 
 
 @pytest.mark.parametrize("q", ['title:(', '"unbalanced', "space*", "\\", "AND OR NOT", "crown)", "-", "!!!", "~2^3"])

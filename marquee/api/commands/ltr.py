@@ -29,6 +29,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     export.add_argument("--model", type=Path, default=None, help="model file (default: MODELS_DIR/ltr/model.txt)")
     export.add_argument("--out", type=Path, required=True, help="folder for featureset.json and model.json")
     export.add_argument("--name", default="marquee", help="featureset and model name in the plugin")
+    export.add_argument("--upload", action="store_true",
+                        help="also create the store, featureset and model in the cluster (MARQUEE_BACKEND=opensearch)")
+    export.add_argument("--store", default=None, help="the plugin's feature store (default: its default store)")
     export.set_defaults(handler=run_export)
 
 
@@ -85,5 +88,37 @@ def run_export(args: argparse.Namespace, settings: Settings) -> int:
     (args.out / "featureset.json").write_text(json.dumps(featureset, indent=1) + "\n")
     (args.out / "model.json").write_text(json.dumps(model_body) + "\n")
     (args.out / "not_expressible.json").write_text(json.dumps(notes, indent=1) + "\n")
-    print(json.dumps({"out": str(args.out), "features": len(featureset["featureset"]["features"]), **notes}))
+    summary = {"out": str(args.out), "features": len(featureset["featureset"]["features"]), **notes}
+    if args.upload:
+        code = _upload(settings, featureset, model_body, notes, args.store)
+        if code:
+            return code
+        summary["uploaded"] = {"store": args.store, "featureset": args.name, "model": args.name}
+    print(json.dumps(summary))
+    return 0
+
+
+def _upload(settings: Settings, featureset: dict, model: dict, notes: dict, store: str | None) -> int:
+    """Store, featureset, model, in that order; refused before any call when the plugin could not run the model."""
+    from marquee.api.wiring import make_backend
+    from marquee.search.backends.base import BackendError, LtrPlugin
+
+    if not notes["deployable"]:
+        print(f"marquee: the model splits on features the plugin cannot compute "
+              f"({', '.join(notes['model_uses_not_expressible'])}); it runs in marquee only", file=sys.stderr)
+        return 1
+    backend = make_backend(settings)
+    try:
+        if not isinstance(backend, LtrPlugin):
+            print(f"marquee: --upload needs a backend with the LTR plugin (MARQUEE_BACKEND=opensearch), not "
+                  f"{backend.name}", file=sys.stderr)
+            return 2
+        backend.ltr_create_store(store)
+        backend.ltr_put_featureset(featureset, store)
+        backend.ltr_put_model(featureset["featureset"]["name"], model, store)
+    except BackendError as exc:
+        print(f"marquee: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        backend.close()
     return 0

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, runtime_checkable
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from marquee.search.fusion import FusionSpec
 
 VECTOR_FIELD = "embedding"
 ID_FIELD = "id"
@@ -139,7 +142,7 @@ class SearchBackend(Protocol):
         self, index: str, ids: Sequence[str], with_vectors: bool = False
     ) -> dict[str, dict[str, Any]]:
         """Sources by id, in ``ids`` order, missing ids left out. With ``with_vectors`` the ``embedding`` is a
-        sequence of floats: a list from OpenSearch's JSON, a float32 array from the embedded store."""
+        float32 ``np.ndarray`` (or ``None``) from every backend."""
 
     def scan(self, index: str, fields: Sequence[str]) -> Iterator[dict[str, Any]]:
         """Every document's ``fields`` (``embedding`` allowed), for incremental re-indexing."""
@@ -157,3 +160,29 @@ class SearchBackend(Protocol):
     def stats(self, index: str) -> IndexStats: ...
 
     def close(self) -> None: ...
+
+
+# -- optional capabilities: small protocols of their own, checked with isinstance, never probed with getattr ------
+
+
+@runtime_checkable
+class ServerSideHybrid(Protocol):
+    """Fuses lexical and kNN results in the engine (OpenSearch search pipelines), for ``hybrid_mode=pipeline``."""
+
+    def hybrid_search(
+        self, index: str, query: LexicalQuery, vector: np.ndarray, k: int, spec: FusionSpec
+    ) -> SearchResult: ...
+
+
+@runtime_checkable
+class LtrPlugin(Protocol):
+    """Hosts learning-to-rank models (the OpenSearch LTR plugin), for ``marquee export-ltr --upload``.
+
+    Bodies are built by ``opensearch_ltr.featureset_body`` / ``model_body`` (validated against the spec)."""
+
+    def ltr_create_store(self, store: str | None = None) -> None:
+        """Create the feature store; one that exists already is kept."""
+
+    def ltr_put_featureset(self, body: Mapping[str, Any], store: str | None = None) -> None: ...
+
+    def ltr_put_model(self, featureset: str, body: Mapping[str, Any], store: str | None = None) -> None: ...

@@ -44,7 +44,6 @@ from marquee.search.backends.opensearch_bodies import (
     scan_body,
     upsert_action,
 )
-from marquee.search.backends.opensearch_ltr import featureset_body, model_body, sltr_rescore, with_rescore
 from marquee.search.backends.opensearch_pipelines import pipeline_body, pipeline_id
 from marquee.search.backends.opensearch_responses import (
     bulk_item_failure,
@@ -54,6 +53,7 @@ from marquee.search.backends.opensearch_responses import (
     translate,
 )
 from marquee.search.fusion import FusionSpec
+from marquee.settings import Settings
 
 Action = tuple[dict[str, Any], dict[str, Any] | None]
 
@@ -98,12 +98,12 @@ class OpenSearchBackend:
         self._pipelines: set[str] = set()
 
     @classmethod
-    def from_settings(cls, settings: Any) -> OpenSearchBackend:
+    def from_settings(cls, settings: Settings) -> OpenSearchBackend:
         """A client for ``settings.opensearch_url`` (credentials may sit in the URL: ``https://user:pw@host:9200``).
 
         The transport itself retries a request on connection errors, timeouts and 502/503/504.
         """
-        url = getattr(settings, "opensearch_url", "")
+        url = settings.opensearch_url
         if not url:
             raise BackendError("the opensearch backend needs OPENSEARCH_URL (e.g. http://localhost:9200)")
         client = OpenSearch(
@@ -347,45 +347,28 @@ class OpenSearchBackend:
         return SearchResult([Hit(h.id, h.score) for h in hits], result.total)
 
     def ltr_create_store(self, store: str | None = None) -> None:
-        """The LTR feature store (``PUT /_ltr`` or ``PUT /_ltr/{store}``); no body."""
+        """The LTR feature store (``PUT /_ltr`` or ``PUT /_ltr/{store}``; no body); one that exists is kept."""
         try:
             if store is None:
                 self.client.plugins.ltr.create_default_store()
             else:
                 self.client.plugins.ltr.create_store(store=store)
         except TransportError as exc:
+            if exc.error == "resource_already_exists_exception":
+                return
             raise translate(exc, f"create LTR store {store or '(default)'}") from exc
 
-    def ltr_create_featureset(self, name: str, features: Sequence[Mapping[str, Any]], store: str | None = None) -> None:
+    def ltr_put_featureset(self, body: Mapping[str, Any], store: str | None = None) -> None:
+        """``PUT /_ltr/[{store}/]_featureset/{name}`` with a ``featureset_body`` (``opensearch_ltr``)."""
+        name = body["featureset"]["name"]
         try:
-            self.client.plugins.ltr.create_featureset(id=name, body=featureset_body(name, features), store=store)
+            self.client.plugins.ltr.create_featureset(id=name, body=body, store=store)
         except TransportError as exc:
             raise translate(exc, f"create LTR featureset {name!r}") from exc
 
-    def ltr_upload_model(
-        self,
-        featureset: str,
-        name: str,
-        model_type: str,
-        definition: Any,
-        feature_normalizers: Mapping[str, Mapping[str, Mapping[str, float]]] | None = None,
-        store: str | None = None,
-    ) -> None:
-        body = model_body(name, model_type, definition, feature_normalizers)
+    def ltr_put_model(self, featureset: str, body: Mapping[str, Any], store: str | None = None) -> None:
+        """``POST /_ltr/[{store}/]_featureset/{featureset}/_createmodel`` with a ``model_body`` (``opensearch_ltr``)."""
         try:
             self.client.plugins.ltr.create_model_from_set(name=featureset, body=body, store=store)
         except TransportError as exc:
-            raise translate(exc, f"upload LTR model {name!r}") from exc
-
-    def ltr_search(
-        self,
-        index: str,
-        query: LexicalQuery,
-        params: Mapping[str, Any],
-        model: str,
-        window_size: int = 100,
-        store: str | None = None,
-    ) -> SearchResult:
-        """A lexical search whose top ``window_size`` hits are re-ranked by ``model`` (``sltr`` rescore)."""
-        body = with_rescore(lexical_body(query), sltr_rescore(params, model, window_size, store))
-        return parse_hits(self._search(index, body, "LTR search"))
+            raise translate(exc, f"upload LTR model {body['model']['name']!r}") from exc

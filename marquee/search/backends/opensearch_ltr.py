@@ -1,9 +1,11 @@
-"""Bodies for the OpenSearch Learning-to-Rank plugin: featureset, model upload, ``sltr`` rescoring.
+"""Bodies for the OpenSearch Learning-to-Rank plugin: the featureset and the model upload.
 
 Pure functions over the JSON templates in ``mappings/ltr/``. A feature is a plain mapping
 ``{name, params, template}`` (the feature registry in ``search/`` will produce these); a model is the
-definition the relevance workbench exports. The plugin endpoints are called by
-:class:`~marquee.search.backends.opensearch.OpenSearchBackend` through ``client.plugins.ltr``.
+definition the relevance workbench exports. ``marquee export-ltr --upload`` sends them through
+:class:`~marquee.search.backends.opensearch.OpenSearchBackend` (``client.plugins.ltr``). There is no plugin-side
+``sltr`` rescoring: marquee's models split on features the plugin cannot compute (fused scores, ranks, dense
+similarity), so the reranker runs in marquee.
 """
 
 from __future__ import annotations
@@ -16,7 +18,6 @@ from marquee import mappings
 FEATURESET_TEMPLATE = "ltr/featureset.json"
 FEATURE_TEMPLATE = "ltr/feature.json"
 MODEL_TEMPLATE = "ltr/model.json"
-RESCORE_TEMPLATE = "ltr/sltr_rescore.json"
 
 # Model types the plugin parses (o.o.ltr.ranker.parser.*); anything else it rejects at upload.
 MODEL_TYPES = ("model/linear", "model/ranklib", "model/xgboost+json", "model/xgboost+json+raw")
@@ -81,47 +82,4 @@ def model_body(
             feature: {kind: dict(values) for kind, values in spec.items()}
             for feature, spec in feature_normalizers.items()
         }
-    return body
-
-
-def sltr_query(
-    params: Mapping[str, Any], model: str, store: str | None = None, active_features: Sequence[str] | None = None
-) -> dict[str, Any]:
-    """The ``sltr`` query: score a document with a stored model, filling feature templates with ``params``."""
-    query: dict[str, Any] = {"params": dict(params), "model": model}
-    if store is not None:
-        query["store"] = store
-    if active_features is not None:
-        query["active_features"] = list(active_features)
-    return {"sltr": query}
-
-
-def sltr_rescore(
-    params: Mapping[str, Any],
-    model: str,
-    window_size: int = 100,
-    store: str | None = None,
-    query_weight: float = 0.0,
-    rescore_query_weight: float = 1.0,
-) -> dict[str, Any]:
-    """A ``rescore`` section re-ranking the top ``window_size`` first-stage hits with ``model``.
-
-    With the default weights the window is ordered by the model's score alone, as our client-side LTR
-    stage does; the first-stage (BM25) score only decides what enters the window.
-    """
-    if window_size < 1:
-        raise ValueError(f"window_size must be at least 1, got {window_size}")
-    body = mappings.load(RESCORE_TEMPLATE)
-    body["window_size"] = window_size
-    body["query"]["query_weight"] = float(query_weight)
-    body["query"]["rescore_query_weight"] = float(rescore_query_weight)
-    body["query"]["rescore_query"] = sltr_query(params, model, store)
-    return body
-
-
-def with_rescore(search_body: Mapping[str, Any], rescore: Mapping[str, Any]) -> dict[str, Any]:
-    """A search body plus a rescore section. OpenSearch refuses ``sort`` together with ``rescore``,
-    so the id tie-break sort is dropped (ties are then broken client-side)."""
-    body = {k: v for k, v in search_body.items() if k not in ("sort", "track_scores")}
-    body["rescore"] = dict(rescore)
     return body

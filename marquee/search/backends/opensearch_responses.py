@@ -9,10 +9,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import numpy as np
 from opensearchpy.exceptions import ConnectionError as OpenSearchConnectionError
 from opensearchpy.exceptions import TransportError
 
-from marquee.search.backends.base import BackendError, BulkFailure, Hit, IndexNotFound, SearchResult
+from marquee.search.backends.base import VECTOR_FIELD, BackendError, BulkFailure, Hit, IndexNotFound, SearchResult
 
 INDEX_NOT_FOUND = "index_not_found_exception"
 # Worth sending again after a pause: rejected for load (429) or a node/shard failing (5xx).
@@ -66,7 +67,10 @@ def parse_mget(response: Mapping[str, Any], ids: Sequence[str]) -> dict[str, dic
         if error:
             raise error_from_body(error, f"get {doc.get('_id')!r}")
         if doc.get("found"):
-            found[str(doc["_id"])] = dict(doc.get("_source") or {})
+            source = dict(doc.get("_source") or {})
+            if source.get(VECTOR_FIELD) is not None:  # one vector type from every backend
+                source[VECTOR_FIELD] = np.asarray(source[VECTOR_FIELD], dtype=np.float32)
+            found[str(doc["_id"])] = source
     return {i: found[i] for i in ids if i in found}
 
 

@@ -23,6 +23,7 @@ from marquee.search.backends.base import (
 )
 from marquee.search.backends.embedded.aliases import AliasFile
 from marquee.search.backends.embedded.index import BODY_FILE, EmbeddedIndex, commit_stamp
+from marquee.settings import Settings
 
 LEXICAL_ENGINES = ("auto", "tantivy")
 _VALID_NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
@@ -48,7 +49,7 @@ class EmbeddedBackend:
         self._lock = threading.Lock()
 
     @classmethod
-    def from_settings(cls, settings: Any) -> EmbeddedBackend:
+    def from_settings(cls, settings: Settings) -> EmbeddedBackend:
         return cls(settings.indices_dir, hnsw_threshold=settings.hnsw_threshold)
 
     def _resolve(self, name: str) -> EmbeddedIndex:

@@ -1,10 +1,8 @@
 """Derive the tantivy schema and analyzers from the OpenSearch index body, so the two never drift.
 
 Each mapping type becomes one tantivy field of the same name (sub-fields such as ``title.raw`` become
-``title.raw``). Analyzers are translated from the mapping's ``analysis`` section: the filters we use
-(lowercase, asciifolding, stop, stemmer) have direct tantivy equivalents. Differences that remain are
-documented in the README: tantivy's tokenizer splits on non-alphanumerics (Lucene's standard tokenizer
-follows UAX#29) and its English stemmer is Snowball's Porter2 (OpenSearch's ``english`` is Porter).
+``title.raw``). The analyzers come from :mod:`marquee.search.analysis`, which every layer above the backend
+shares, so a token the engine indexes is the token highlighting and features see.
 """
 
 from __future__ import annotations
@@ -15,53 +13,10 @@ from typing import Any
 
 import tantivy
 
-# Lucene's EnglishAnalyzer.ENGLISH_STOP_WORDS_SET (what OpenSearch's "_english_" means), plus the
-# fragments "s" and "t" that tantivy's simple tokenizer leaves from possessives and contractions.
-ENGLISH_STOPWORDS = [
-    "a",
-    "an",
-    "and",
-    "are",
-    "as",
-    "at",
-    "be",
-    "but",
-    "by",
-    "for",
-    "if",
-    "in",
-    "into",
-    "is",
-    "it",
-    "no",
-    "not",
-    "of",
-    "on",
-    "or",
-    "such",
-    "that",
-    "the",
-    "their",
-    "then",
-    "there",
-    "these",
-    "they",
-    "this",
-    "to",
-    "was",
-    "will",
-    "with",
-    "s",
-    "t",
-]
+from marquee.search.analysis import MappingError, build_analyzers
 
 ROW_FIELD = "_row"
 SOURCE_FIELD = "_source"
-MAX_TOKEN_CHARS = 40
-
-
-class MappingError(ValueError):
-    """The index body uses something the embedded engine cannot represent."""
 
 
 @dataclass(frozen=True)
@@ -69,34 +24,6 @@ class FieldSpec:
     name: str
     kind: str  # text | keyword | integer | float | date | knn_vector | stored
     analyzer: str | None = None
-
-
-def _build_analyzer(spec: Mapping[str, Any], analysis: Mapping[str, Any]) -> tantivy.TextAnalyzer:
-    if spec.get("tokenizer", "standard") not in ("standard", "keyword"):
-        raise MappingError(f"unsupported tokenizer {spec.get('tokenizer')!r}")
-    is_keyword = spec.get("tokenizer") == "keyword"
-    builder = tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.raw() if is_keyword else tantivy.Tokenizer.simple())
-    if not is_keyword:
-        builder = builder.filter(tantivy.Filter.remove_long(MAX_TOKEN_CHARS))
-    filters = analysis.get("filter", {})
-    for name in spec.get("filter", []):
-        definition = filters.get(name, {"type": name})
-        kind = definition.get("type")
-        if kind == "lowercase":
-            builder = builder.filter(tantivy.Filter.lowercase())
-        elif kind == "asciifolding":
-            builder = builder.filter(tantivy.Filter.ascii_fold())
-        elif kind == "stop":
-            if definition.get("stopwords") != "_english_":
-                raise MappingError(f"stop filter {name!r}: only _english_ is supported")
-            builder = builder.filter(tantivy.Filter.custom_stopword(ENGLISH_STOPWORDS))
-        elif kind == "stemmer" and definition.get("language") == "english":
-            builder = builder.filter(tantivy.Filter.stemmer("english"))
-        elif kind == "stemmer" and definition.get("language") == "possessive_english":
-            continue  # the tokenizer splits "'s" off and the stop list drops the "s"
-        else:
-            raise MappingError(f"unsupported token filter {name!r} ({definition})")
-    return builder.build()
 
 
 @dataclass
@@ -123,12 +50,7 @@ class EmbeddedSchema:
 
 
 def build_schema(body: Mapping[str, Any]) -> EmbeddedSchema:
-    analysis = body.get("settings", {}).get("analysis", {})
-    analyzers: dict[str, tantivy.TextAnalyzer] = {
-        name: _build_analyzer(spec, analysis) for name, spec in analysis.get("analyzer", {}).items()
-    }
-    for name, spec in analysis.get("normalizer", {}).items():
-        analyzers[f"normalizer:{name}"] = _build_analyzer({"tokenizer": "keyword", **spec}, analysis)
+    analyzers = build_analyzers(body)
     builder = tantivy.SchemaBuilder()
     fields: dict[str, FieldSpec] = {}
     vector_field, dimension = None, 0
