@@ -14,6 +14,7 @@ Note: client and server share the machine's cores, so the figures include the lo
 from __future__ import annotations
 
 import http.client
+import json
 import os
 import signal
 import socket
@@ -28,8 +29,6 @@ from itertools import cycle
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
-
-import requests
 
 from marquee.settings import Settings
 
@@ -112,9 +111,9 @@ class Server:
             if self.process.poll() is not None:
                 raise RuntimeError(f"marquee serve exited with {self.process.returncode}; see {self.log.name}")
             try:
-                if requests.get(f"{self.base}/readyz", timeout=2).status_code == 200:
+                if get(self.base, "/readyz", timeout=2.0)[0] == 200:
                     return time.perf_counter() - started
-            except (requests.ConnectionError, requests.Timeout):
+            except OSError:
                 pass  # not listening yet, or the worker is still loading its models
             time.sleep(0.25)
         raise RuntimeError(f"marquee serve was not ready after {timeout:.0f}s; see {self.log.name}")
@@ -204,8 +203,20 @@ def closed_loop(base: str, params: dict[str, str], queries: list[str], concurren
     }
 
 
+def get(base: str, path: str, params: dict[str, str] | None = None, timeout: float = 30.0) -> tuple[int, bytes]:
+    """One GET on a fresh connection: (status, body). ``OSError`` while nothing listens."""
+    host, _, port = base.removeprefix("http://").partition(":")
+    conn = http.client.HTTPConnection(host, int(port), timeout=timeout)
+    try:
+        conn.request("GET", f"{path}?{urlencode(params)}" if params else path)
+        response = conn.getresponse()
+        return response.status, response.read()
+    finally:
+        conn.close()
+
+
 def _ltr_available(base: str) -> bool:
-    return requests.get(f"{base}/search", params={"q": "space", "rerank": "ltr"}, timeout=30).status_code == 200
+    return get(base, "/search", {"q": "space", "rerank": "ltr"})[0] == 200
 
 
 def run(settings: Settings, dataset: Path | None = None, limit: int | None = None) -> dict[str, Any]:
@@ -216,7 +227,7 @@ def run(settings: Settings, dataset: Path | None = None, limit: int | None = Non
     server = Server(home, settings)
     try:
         start_seconds = server.wait_ready()
-        doc_count = requests.get(f"{server.base}/search", params={"q": "", "size": 0}, timeout=30).json()["total"]
+        doc_count = json.loads(get(server.base, "/search", {"q": "", "size": "0"})[1])["total"]
         results: dict[str, Any] = {}
         for name, params in PIPELINES.items():
             if "rerank" in params and not _ltr_available(server.base):

@@ -50,9 +50,12 @@ def _timed(queries: dict[str, str], search) -> tuple[dict, float]:
 
 
 def _lexical_engines(dataset: str, home: str, split: str) -> dict[str, Any]:
-    import bm25s
+    try:  # the baselines are benchmark-only dependencies
+        import bm25s
+        from rank_bm25 import BM25Okapi
+    except ImportError as exc:
+        raise SystemExit(f"marquee bench search compares against {exc.name}: pip install 'marquee[bench]'") from exc
     import tantivy
-    from rank_bm25 import BM25Okapi
 
     from marquee.enrichment.embeddings import HashingEmbedder
     from marquee.relevance.evaluation import open_evaluation_index

@@ -30,7 +30,7 @@ from __future__ import annotations
 import math
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -41,50 +41,93 @@ from marquee.search.fusion import FusedHit
 MISSING_RANK = 1000.0
 BM25_FIELDS = ("all_text", "title", "body", "people", "entities")
 
-# Per sub-query list (lexical, dense): the raw score, its normalised value, the rank and whether it was there.
-_LIST_FEATURES = tuple(
-    f"{prefix}_{part}" for prefix in ("lexical", "dense") for part in ("score", "normalized", "rank", "in_list")
-)
-# Per candidate, from the fused list and the stored document.
-_DOCUMENT_FEATURES = (
-    "fused_score",
-    "fused_rank",
-    "title_coverage",
-    "body_coverage",
-    "query_length",
-    "doc_length",
-    "title_length",
-    "title_exact",
-    "person_match",
-    "entity_match",
-    "popularity",
-    "year",
-    "has_year",
-)
-FEATURES: tuple[str, ...] = (
-    *(f"bm25_{name}" for name in BM25_FIELDS),
-    "bm25_all_text_ratio",
-    *_LIST_FEATURES,
-    "dense_similarity",
-    "dense_similarity_gap",
-    *_DOCUMENT_FEATURES,
-)
 # (title tokens, title token set, body token set, body length, analysed people, analysed entities): what the
 # text features need of a document, computed once per document.
 _Analyzed = tuple[
     tuple[str, ...], frozenset[str], frozenset[str], int, tuple[tuple[str, ...], ...], tuple[tuple[str, ...], ...]
 ]
 
+
+class Candidate(NamedTuple):
+    """What a per-document feature reads: the fused hit, its 1-based rank, its stored document (analysed), and
+    the query as retrieved with (``tokens``) and as the user typed it (``raw_tokens``)."""
+
+    hit: FusedHit
+    rank: int
+    doc: Mapping[str, Any]
+    analyzed: _Analyzed
+    tokens: Sequence[str]
+    token_set: frozenset[str]
+    raw_tokens: Sequence[str]
+
+
+HitFeature = Callable[[FusedHit], float]
+Feature = Callable[[Candidate], float]
+
+
+def _list_feature(position: int, part: str) -> HitFeature:
+    """One sub-query list's (0 lexical, 1 dense) raw score, normalised score, rank or presence for a hit."""
+    values = {"score": lambda h: h.sub_scores, "normalized": lambda h: h.normalized, "rank": lambda h: h.ranks,
+              "in_list": lambda h: h.sub_scores}[part]
+    missing = MISSING_RANK if part == "rank" else 0.0
+
+    def value(hit: FusedHit) -> float:
+        found = values(hit)
+        got = found[position] if len(found) > position else None
+        if part == "in_list":
+            return 0.0 if got is None else 1.0
+        return missing if got is None else float(got)
+
+    return value
+
+
+def _coverage(c: Candidate, of: frozenset[str]) -> float:
+    return len(c.token_set & of) / len(c.token_set) if c.token_set else 0.0
+
+
+# Each feature a named function, so a name and its computation cannot part. Per sub-query list, from the hit:
+HIT_FEATURES: tuple[tuple[str, HitFeature], ...] = (
+    *((f"{prefix}_{part}", _list_feature(position, part))
+      for position, prefix in enumerate(("lexical", "dense"))
+      for part in ("score", "normalized", "rank", "in_list")),
+)
+# Per candidate, from the fused list and the stored document:
+DOCUMENT_FEATURES: tuple[tuple[str, Feature], ...] = (
+    ("fused_score", lambda c: float(c.hit.score)),
+    ("fused_rank", lambda c: float(c.rank)),
+    ("title_coverage", lambda c: _coverage(c, c.analyzed[1])),
+    ("body_coverage", lambda c: _coverage(c, c.analyzed[2])),
+    ("query_length", lambda c: float(len(c.tokens))),
+    ("doc_length", lambda c: float(c.analyzed[3])),
+    ("title_length", lambda c: float(len(c.analyzed[0]))),
+    ("title_exact", lambda c: 1.0 if c.analyzed[0] and list(c.analyzed[0]) == list(c.tokens) else 0.0),
+    ("person_match", lambda c: _any_contained(c.raw_tokens, c.analyzed[4])),
+    ("entity_match", lambda c: _any_contained(c.raw_tokens, c.analyzed[5])),
+    ("popularity", lambda c: _log_popularity(c.doc.get("popularity"))),
+    ("year", lambda c: float(c.doc["year"]) if c.doc.get("year") else 0.0),
+    ("has_year", lambda c: 1.0 if c.doc.get("year") else 0.0),
+)
+FEATURES: tuple[str, ...] = (
+    *(f"bm25_{name}" for name in BM25_FIELDS),
+    "bm25_all_text_ratio",
+    *(name for name, _ in HIT_FEATURES),
+    "dense_similarity",
+    "dense_similarity_gap",
+    *(name for name, _ in DOCUMENT_FEATURES),
+)
 FEATURE_INDEX: Mapping[str, int] = {name: i for i, name in enumerate(FEATURES)}
-# The columns FeatureExtractor.compute fills row by row, in the order it produces them.
-_ROW_COLUMNS = [FEATURE_INDEX[name] for name in (*_LIST_FEATURES, *_DOCUMENT_FEATURES)]
+_DOCUMENT_COLUMNS = [FEATURE_INDEX[name] for name, _ in DOCUMENT_FEATURES]
 
 # Expressible as OpenSearch LTR (mustache) queries: each is a match query on one field with the user's
 # text, which the plugin scores with the same BM25 the first stage uses. See marquee.relevance.ltr.export.
 OPENSEARCH_EXPRESSIBLE: tuple[str, ...] = tuple(f"bm25_{name}" for name in BM25_FIELDS)
 
 
-def _names(value: Any) -> list[str]:
+def _log_popularity(value: object) -> float:
+    return math.log1p(max(0.0, float(value))) if value else 0.0  # type: ignore[arg-type]
+
+
+def _names(value: object) -> list[str]:
     if value is None:
         return []
     if isinstance(value, str):
@@ -175,43 +218,16 @@ class FeatureExtractor:
         top = matrix[:, col["bm25_all_text"]].max()
         matrix[:, col["bm25_all_text_ratio"]] = matrix[:, col["bm25_all_text"]] / top if top > 0 else 0.0
 
+        for name, hit_feature in HIT_FEATURES:
+            matrix[:, col[name]] = [hit_feature(hit) for hit in hits]
         # Row by row into Python lists, written to the matrix once: item assignment into numpy costs more
         # than computing these values.
-        n_query = len(query_set)
         per_row = []
         for row, hit in enumerate(hits):
-            values: list[float] = []
-            for position in (0, 1):
-                sub = hit.sub_scores[position] if len(hit.sub_scores) > position else None
-                normalized = hit.normalized[position] if len(hit.normalized) > position else None
-                rank = hit.ranks[position] if len(hit.ranks) > position else None
-                values += (
-                    0.0 if sub is None else float(sub),
-                    0.0 if normalized is None else float(normalized),
-                    MISSING_RANK if rank is None else float(rank),
-                    0.0 if sub is None else 1.0,
-                )
             doc = docs.get(hit.id, {})
-            title_tokens, title_set, body_set, body_length, people, entities = self._analyzed(index, doc)
-            popularity = doc.get("popularity")
-            year = doc.get("year")
-            values += (
-                float(hit.score),
-                float(row + 1),
-                len(query_set & title_set) / n_query if n_query else 0.0,
-                len(query_set & body_set) / n_query if n_query else 0.0,
-                float(len(query_tokens)),
-                float(body_length),
-                float(len(title_tokens)),
-                1.0 if title_tokens and list(title_tokens) == query_tokens else 0.0,
-                _any_contained(raw_tokens, people),
-                _any_contained(raw_tokens, entities),
-                math.log1p(max(0.0, float(popularity))) if popularity else 0.0,
-                float(year) if year else 0.0,
-                1.0 if year else 0.0,
-            )
-            per_row.append(values)
-        matrix[:, _ROW_COLUMNS] = np.asarray(per_row, dtype=np.float64)
+            candidate = Candidate(hit, row + 1, doc, self._analyzed(index, doc), query_tokens, query_set, raw_tokens)
+            per_row.append([feature(candidate) for _, feature in DOCUMENT_FEATURES])
+        matrix[:, _DOCUMENT_COLUMNS] = np.asarray(per_row, dtype=np.float64)
         vectors = [docs.get(i, {}).get("embedding") for i in ids]
         matrix[:, col["dense_similarity"]] = _similarities(query_vector, vectors)
         best = matrix[:, col["dense_similarity"]].max()

@@ -79,7 +79,7 @@ class PrefixIndex:
         return ranked[:size]
 
 
-def _recency(date_added: Any) -> float:
+def _recency(date_added: object) -> float:
     """Days since 1900 of the date added, a tie-breaker below popularity (0 when absent)."""
     if not date_added:
         return 0.0

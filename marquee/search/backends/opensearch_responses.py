@@ -74,7 +74,7 @@ def parse_mget(response: Mapping[str, Any], ids: Sequence[str]) -> dict[str, dic
     return {i: found[i] for i in ids if i in found}
 
 
-def reason_of(error: Any) -> str:
+def reason_of(error: object) -> str:
     """``type: reason`` (plus the root cause's reason when it differs) from an OpenSearch error object."""
     if not isinstance(error, Mapping):
         return str(error)
@@ -85,7 +85,7 @@ def reason_of(error: Any) -> str:
     return text
 
 
-def error_from_body(error: Any, what: str) -> BackendError:
+def error_from_body(error: object, what: str) -> BackendError:
     """The marquee exception for an error object found inside a 200 response (mget, bulk items)."""
     if isinstance(error, Mapping) and error.get("type") == INDEX_NOT_FOUND:
         return IndexNotFound(f"{what}: {reason_of(error)}")

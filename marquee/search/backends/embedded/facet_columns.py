@@ -20,7 +20,7 @@ import numpy as np
 MAX_ROWS = 200_000
 
 
-def bucket_key(value: Any) -> str:
+def bucket_key(value: object) -> str:
     """How the engine names a bucket: integers (also integral floats) without a decimal point."""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))

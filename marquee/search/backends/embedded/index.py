@@ -50,7 +50,7 @@ SOURCE_CACHE_SIZE = 50_000  # parsed sources kept per open index version (a Netf
 _FIELD_TYPES = {"integer": tantivy.FieldType.Integer, "float": tantivy.FieldType.Float, "date": tantivy.FieldType.Date}
 
 
-def _parse_date(value: Any) -> dt.datetime:
+def _parse_date(value: object) -> dt.datetime:
     if isinstance(value, dt.datetime):
         return value
     return dt.datetime.combine(dt.date.fromisoformat(str(value)[:10]), dt.time(), tzinfo=dt.UTC)
