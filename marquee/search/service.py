@@ -127,7 +127,7 @@ class SearchService:
         if index is not None and isinstance(self.understander, CatalogUnderstander):
             self.understander.vocabulary(index)
         if index is not None:
-            # the first facet count of a version builds the embedded engine's facet columns (~0.5 s on the
+            # the first facet count of a version builds the embedded engine's facet columns (a while on the
             # Netflix catalog): pay it here, not in the first user's request
             self.backend.facet_counts(index, FACET_FIELDS, ids=[], size=1)
 

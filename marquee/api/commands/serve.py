@@ -78,8 +78,7 @@ def limit_compute_threads(workers: int) -> int:
     """Give each worker its share of the cores for BLAS, OpenMP and torch intra-op threads.
 
     Every library sizes its pool to the whole machine, so with as many workers as cores the pools of the
-    workers fight over the same cores. Measured on 2 cores, 2 workers (`marquee bench api`): hybrid went
-    from 95 to 170 req/s and hybrid+ltr from 77 to 114 req/s with one compute thread per worker. Called
+    workers fight over the same cores (`marquee bench api` measured the gain: benchmarks/RESULTS.md). Called
     after the models load: threadpoolctl only reaches libraries that are loaded."""
     from threadpoolctl import threadpool_limits
 

@@ -46,7 +46,7 @@ COMMIT_FILE = "commit.json"  # replaced at the end of every commit: its identity
 FORMAT_VERSION = 2
 TANTIVY_DIR = "tantivy"
 _WRITER_HEAP = 128_000_000
-SOURCE_CACHE_SIZE = 50_000  # parsed sources kept per open index version (a Netflix title is ~2 KB parsed)
+SOURCE_CACHE_SIZE = 50_000  # parsed sources kept per open index version (a few KB each)
 _FIELD_TYPES = {"integer": tantivy.FieldType.Integer, "float": tantivy.FieldType.Float, "date": tantivy.FieldType.Date}
 
 
