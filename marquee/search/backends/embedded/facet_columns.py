@@ -2,7 +2,8 @@
 
 Why: every search facets its fused candidate list (a few hundred ids). Asking tantivy means a term-set query
 over the ids plus a terms aggregation per field, a visible share of a request (benchmarks/RESULTS.md, API
-load); with the values of every row already coded, it is a gather and a ``np.bincount`` per field. The buckets are the engine's: keys are the
+load); with the values of every row already coded, it is a gather and a ``np.bincount`` per field. The
+buckets are the engine's: keys are the
 stored values as text (integers without a decimal point), counts are documents, ties ordered by key --
 tests compare them with tantivy's aggregation on the Netflix catalog.
 
