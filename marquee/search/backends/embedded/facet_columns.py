@@ -3,9 +3,8 @@
 Why: every search facets its fused candidate list (a few hundred ids). Asking tantivy means a term-set query
 over the ids plus a terms aggregation per field, a visible share of a request (benchmarks/RESULTS.md, API
 load); with the values of every row already coded, it is a gather and a ``np.bincount`` per field. The
-buckets are the engine's: keys are the
-stored values as text (integers without a decimal point), counts are documents, ties ordered by key --
-tests compare them with tantivy's aggregation on the Netflix catalog.
+buckets are the engine's: keys are the stored values as text (integers without a decimal point), counts are
+documents, ties ordered by key -- tests compare them with tantivy's aggregation on the Netflix catalog.
 
 Columns are built on first use from the stored sources of a committed version and dropped at the next
 commit; above ``MAX_ROWS`` documents building would read too much at once and the engine answers instead.
