@@ -4,6 +4,8 @@ and the impressions and clicks that reach /events. Screenshots go to test-artifa
 
 from __future__ import annotations
 
+import sqlite3
+
 import pytest
 
 from marquee.relevance.clicks.store import EventStore
@@ -103,6 +105,24 @@ def test_detail_with_similar_titles_and_events(page, artifacts, browser_app):
         after = store.counts()
     assert after["clicks"] == before["clicks"] + 1
     assert after["impressions"] >= before["impressions"] + 10
+
+
+def test_events_carry_a_stable_client_id_and_a_session_id(page, browser_app):
+    db = browser_app.extensions["marquee"].settings.db_path
+    search(page, "space cowboys")
+    page.wait_for_function("document.querySelector('#results li h2').innerText === 'Space Cowboys'")
+    page.wait_for_timeout(300)
+    client_id = page.evaluate("localStorage.getItem('marquee.client_id')")
+    page.reload()
+    search(page, "dragons")
+    page.wait_for_timeout(300)
+    assert page.evaluate("localStorage.getItem('marquee.client_id')") == client_id  # kept across visits
+    conn = sqlite3.connect(db)
+    rows = conn.execute("SELECT query, client_id, session_id FROM search_events WHERE client_id = ? "
+                        "ORDER BY received_at", (client_id,)).fetchall()
+    conn.close()
+    assert [r[0] for r in rows if r[0] != "*"] == ["space cowboys", "dragons"]  # "*": the home page's browse
+    assert len({r[2] for r in rows}) == 1 and rows[0][2]  # one session: less than 30 idle minutes apart
 
 
 def test_keyboard_only_search(page):

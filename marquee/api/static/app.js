@@ -174,11 +174,28 @@
   }
 
   // -- events (UBI-shaped: one record per query_id; clicks match an impression) ----------------------------
+  // A random client_id kept in localStorage (the same viewer across visits) and a session_id that lasts until
+  // 30 minutes without an event: what personalization, experiments and the click models group by.
+  const SESSION_IDLE_MS = 30 * 60 * 1000;
+  function randomId() {
+    return (crypto.randomUUID ? crypto.randomUUID() : `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`);
+  }
+  function identity() {
+    let client = localStorage.getItem("marquee.client_id");
+    if (!client) { client = randomId(); localStorage.setItem("marquee.client_id", client); }
+    const now = Date.now();
+    let session = null;
+    try { session = JSON.parse(localStorage.getItem("marquee.session") || "null"); } catch (e) { session = null; }
+    if (!session || !session.id || now - session.last > SESSION_IDLE_MS) session = { id: randomId(), last: now };
+    session.last = now;
+    localStorage.setItem("marquee.session", JSON.stringify(session));
+    return { client_id: client, session_id: session.id };
+  }
   function post(payload) {
     fetch("/events", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(payload), keepalive: true }).catch(() => {});
   }
   function sendImpressions(body) {
-    state.last = { query_id: body.query_id, query: state.q || "*", application: "marquee-web",
+    state.last = { query_id: body.query_id, query: state.q || "*", application: "marquee-web", ...identity(),
                    impressions: body.hits.map((h, i) => ({ doc_id: h.id, position: state.from + i + 1 })) };
     if (body.hits.length) post({ ...state.last, timestamp: new Date().toISOString() });
   }
