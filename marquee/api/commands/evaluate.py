@@ -18,11 +18,18 @@ PIPELINES = ("bm25", "dense", "hybrid", "hybrid+ltr")
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
-        "evaluate", help="score a pipeline on a BEIR-layout data set (nDCG@10, recall@100...)"
+        "evaluate", help="score a pipeline on a BEIR-layout data set, or a judgement list on the served index"
     )
-    parser.add_argument(
-        "--dataset", type=Path, required=True, help="folder with corpus.jsonl[.gz], queries.jsonl, qrels/"
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument(
+        "--dataset", type=Path, help="folder with corpus.jsonl[.gz], queries.jsonl, qrels/ (indexed apart, cached)"
     )
+    source.add_argument("--list", dest="list_name",
+                        help="a judgement list in the marquee database, scored on the served index and pipeline")
+    source.add_argument("--judgments", type=Path,
+                        help="a judgement file (Quepid CSV, TREC, BEIR TSV, SRW JSON), scored like --list")
+    parser.add_argument("--no-understand", action="store_true",
+                        help="with --list/--judgments: send queries without query understanding")
     parser.add_argument("--split", default="test")
     parser.add_argument("--pipeline", choices=PIPELINES, default="hybrid")
     parser.add_argument("--fusion", choices=("normalization", "rrf"), default=None)
@@ -68,6 +75,8 @@ def fusion_from_args(args: argparse.Namespace, default: FusionSpec) -> FusionSpe
 
 
 def run_evaluate(args: argparse.Namespace, settings: Settings) -> int:
+    if args.dataset is None:
+        return run_evaluate_served(args, settings)
     dataset = BeirDataset(args.dataset)
     embedder = make_embedder(settings)
     try:
@@ -97,6 +106,40 @@ def run_evaluate(args: argparse.Namespace, settings: Settings) -> int:
         print(json.dumps(summary))
     else:
         print("  ".join(f"{k}={v}" for k, v in summary.items()))
+    return 0
+
+
+def run_evaluate_served(args: argparse.Namespace, settings: Settings) -> int:
+    """A judgement list against what ``marquee serve`` would answer, through the same service."""
+    from marquee.api.services import MarqueeServices
+    from marquee.relevance.experiments.runs import RunFileError, load_qrels
+    from marquee.relevance.judgments import JudgmentStore
+    from marquee.relevance.served_evaluation import evaluate_served
+    from marquee.search.errors import SearchError
+    from marquee.storage import DatabaseError
+
+    try:
+        if args.list_name:
+            with JudgmentStore(settings.db_path) as store:
+                qrels = store.qrels(args.list_name)
+        else:
+            qrels = load_qrels(args.judgments)
+        if not qrels:
+            raise ValueError("the judgement list holds no judgements")
+        services = MarqueeServices(settings)
+        services.warm_up()
+        result = evaluate_served(services.search, qrels, args.pipeline, understand=not args.no_understand)
+        index = services.search.served_index()
+    except (DatabaseError, RunFileError, SearchError, ValueError, FileNotFoundError) as exc:
+        print(f"marquee: {exc}", file=sys.stderr)
+        return 2
+    meta = {"judgments": args.list_name or str(args.judgments), "index": index, "pipeline": args.pipeline,
+            "understand": not args.no_understand, "embedding_model": services.embedder.model_id,
+            "fusion": services.retriever.config.fusion.__dict__}
+    if args.run_out:
+        write_run(args.run_out, result)
+    summary = {**{k: v for k, v in result.items() if k not in ("per_query", "run")}, **meta}
+    print(json.dumps(summary) if args.json else "  ".join(f"{k}={v}" for k, v in summary.items()))
     return 0
 
 

@@ -2,7 +2,7 @@
 
 Runs: TREC run files (``qid Q0 docid rank score tag``), ranx Run JSON (``{qid: {docid: score}}``) or the file
 ``marquee evaluate --run-out`` writes (``{"run": ..., "per_query": ...}``), told apart by the first non-blank
-character. Qrels: TREC qrels, BEIR qrels TSV (recognised by its header), ranx-style
+character. Qrels: TREC qrels, BEIR qrels TSV or Quepid CSV (recognised by their headers), ranx-style
 JSON, or SRW judgment JSON -- read with the judgement-list format readers so every format has one parser.
 """
 
@@ -63,7 +63,12 @@ def load_qrels(path: Path) -> dict[str, dict[str, float]]:
         else:
             with open(path, encoding="utf-8") as fh:
                 first = fh.readline().rstrip("\r\n")
-            fmt = "beir" if tuple(p.strip() for p in first.split("\t")) == BEIR_HEADER else "trec"
+            if tuple(p.strip() for p in first.split("\t")) == BEIR_HEADER:
+                fmt = "beir"
+            elif first.lower().replace(" ", "").startswith("query,"):
+                fmt = "quepid"  # query text, doc id, rating: the format the catalog's own list ships in
+            else:
+                fmt = "trec"
         with open(path, encoding="utf-8", newline="") as fh:
             parsed = get_format(fmt).read(fh)
     except (OSError, UnicodeDecodeError) as exc:
