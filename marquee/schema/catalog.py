@@ -119,6 +119,14 @@ class CatalogSchema:
                 return option
         raise KeyError(f"no sort {name!r}; valid: {', '.join(self.sort_names)}")
 
+    def has_value(self, doc: Mapping[str, Any], name: str, value: object) -> bool:
+        """Does the stored document hold ``value`` in field ``name`` (a sub-field reads its parent: people.raw)?
+        How understood preferences are matched, by the service's boosts and the LTR features alike."""
+        current = doc.get(self.field(name).name)
+        if isinstance(current, list):
+            return value in current
+        return current == value or str(current) == str(value)
+
     def document_attribute(self, name: str) -> str:
         """The Document attribute behind a field or sub-field (``people.raw`` -> ``people``)."""
         found = self.field(name)

@@ -34,18 +34,41 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from marquee.schema import CATALOG
 from marquee.search.analysis import analyzer
 from marquee.search.backends.base import Filters, LexicalQuery, SearchBackend
 from marquee.search.fusion import FusedHit
+from marquee.search.understanding.text import tokenize
 
 MISSING_RANK = 1000.0
 BM25_FIELDS = ("all_text", "title", "body", "people", "entities")
 
-# (title tokens, title token set, body token set, body length, analysed people, analysed entities): what the
-# text features need of a document, computed once per document.
-_Analyzed = tuple[
-    tuple[str, ...], frozenset[str], frozenset[str], int, tuple[tuple[str, ...], ...], tuple[tuple[str, ...], ...]
-]
+Preference = tuple[str, str, float]
+"""An understood soft constraint: (field, value, weight), as the query understanding gives boosts."""
+LABEL_FIELDS = ("genres", "countries", "kind", "rating")
+
+
+class Analyzed(NamedTuple):
+    """What the text features need of a document, computed once per document (and cached)."""
+
+    title: tuple[str, ...]
+    title_set: frozenset[str]
+    body_set: frozenset[str]
+    body_length: int
+    people: tuple[tuple[str, ...], ...]
+    entities: tuple[tuple[str, ...], ...]
+    title_key: str  # the title folded to words, a leading article dropped ("the queen's gambit" -> "queens gambit")
+    label_keys: frozenset[str]  # the words of its genres, countries, kind and rating, folded
+
+
+def phrase_key(text: str) -> str:
+    """Words folded (case, accents, apostrophes, a final s) and joined, a leading article dropped: how a typed
+    title and a catalog title compare ("Schitt's Creek" and "schitts creek" meet)."""
+    words = [token.key for token in tokenize(text)]
+    if len(words) > 1 and words[0] in ("the", "a", "an"):
+        words = words[1:]
+    # a final s off on both sides: the catalog's "Queen's" folds to "queen", a viewer's "queens" must meet it
+    return " ".join(w[:-1] if len(w) > 3 and w.endswith("s") else w for w in words)
 
 
 class Candidate(NamedTuple):
@@ -55,10 +78,13 @@ class Candidate(NamedTuple):
     hit: FusedHit
     rank: int
     doc: Mapping[str, Any]
-    analyzed: _Analyzed
+    analyzed: Analyzed
     tokens: Sequence[str]
     token_set: frozenset[str]
     raw_tokens: Sequence[str]
+    raw_key: str  # the user's words as a phrase key
+    raw_words: frozenset[str]  # the user's words, folded (not stemmed: catalog labels are not analysed)
+    preferences: Sequence[Preference]
 
 
 HitFeature = Callable[[FusedHit], float]
@@ -95,17 +121,23 @@ HIT_FEATURES: tuple[tuple[str, HitFeature], ...] = (
 DOCUMENT_FEATURES: tuple[tuple[str, Feature], ...] = (
     ("fused_score", lambda c: float(c.hit.score)),
     ("fused_rank", lambda c: float(c.rank)),
-    ("title_coverage", lambda c: _coverage(c, c.analyzed[1])),
-    ("body_coverage", lambda c: _coverage(c, c.analyzed[2])),
+    ("title_coverage", lambda c: _coverage(c, c.analyzed.title_set)),
+    ("body_coverage", lambda c: _coverage(c, c.analyzed.body_set)),
     ("query_length", lambda c: float(len(c.tokens))),
-    ("doc_length", lambda c: float(c.analyzed[3])),
-    ("title_length", lambda c: float(len(c.analyzed[0]))),
-    ("title_exact", lambda c: 1.0 if c.analyzed[0] and list(c.analyzed[0]) == list(c.tokens) else 0.0),
-    ("person_match", lambda c: _any_contained(c.raw_tokens, c.analyzed[4])),
-    ("entity_match", lambda c: _any_contained(c.raw_tokens, c.analyzed[5])),
+    ("doc_length", lambda c: float(c.analyzed.body_length)),
+    ("title_length", lambda c: float(len(c.analyzed.title))),
+    ("title_exact", lambda c: 1.0 if c.analyzed.title and list(c.analyzed.title) == list(c.tokens) else 0.0),
+    ("person_match", lambda c: _any_contained(c.raw_tokens, c.analyzed.people)),
+    ("entity_match", lambda c: _any_contained(c.raw_tokens, c.analyzed.entities)),
     ("popularity", lambda c: _log_popularity(c.doc.get("popularity"))),
     ("year", lambda c: float(c.doc["year"]) if c.doc.get("year") else 0.0),
     ("has_year", lambda c: 1.0 if c.doc.get("year") else 0.0),
+    # what the catalog's viewers type: a title, the labels of what they want, preferences understood from it
+    ("title_equals_query", lambda c: 1.0 if c.raw_key and c.analyzed.title_key == c.raw_key else 0.0),
+    ("title_contains_query", lambda c: 1.0 if c.raw_key and _contains_phrase(c.analyzed.title_key, c.raw_key) else 0.0),
+    ("label_coverage", lambda c: len(c.raw_words & c.analyzed.label_keys) / len(c.raw_words) if c.raw_words else 0.0),
+    ("preference_match", lambda c: _preference_match(c)),
+    ("has_preferences", lambda c: 1.0 if c.preferences else 0.0),
 )
 FEATURES: tuple[str, ...] = (
     *(f"bm25_{name}" for name in BM25_FIELDS),
@@ -121,6 +153,18 @@ _DOCUMENT_COLUMNS = [FEATURE_INDEX[name] for name, _ in DOCUMENT_FEATURES]
 # Expressible as OpenSearch LTR (mustache) queries: each is a match query on one field with the user's
 # text, which the plugin scores with the same BM25 the first stage uses. See marquee.relevance.ltr.export.
 OPENSEARCH_EXPRESSIBLE: tuple[str, ...] = tuple(f"bm25_{name}" for name in BM25_FIELDS)
+
+
+def _contains_phrase(title_key: str, phrase: str) -> bool:
+    return f" {phrase} " in f" {title_key} "
+
+
+def _preference_match(c: Candidate) -> float:
+    """The share of the understood preferences' weight this document meets (0 without preferences)."""
+    total = sum(weight for _, _, weight in c.preferences)
+    if total <= 0:
+        return 0.0
+    return sum(w for field, value, w in c.preferences if CATALOG.has_value(c.doc, field, value)) / total
 
 
 def _log_popularity(value: object) -> float:
@@ -167,20 +211,24 @@ class FeatureExtractor:
         self.backend = backend
         self.analyze = analyze or analyzer("english_text")
         self.cache_size = cache_size
-        self._documents: OrderedDict[tuple[str, str], _Analyzed] = OrderedDict()
+        self._documents: OrderedDict[tuple[str, str], Analyzed] = OrderedDict()
 
     # -- per document ------------------------------------------------------------------------------
-    def _analyzed(self, index: str, doc: Mapping[str, Any]) -> _Analyzed:
+    def _analyzed(self, index: str, doc: Mapping[str, Any]) -> Analyzed:
         key = (index, str(doc.get("id", "")))
         found = self._documents.get(key)
         if found is not None:
             self._documents.move_to_end(key)
             return found
-        title = tuple(self.analyze(str(doc.get("title") or "")))
+        title_text = str(doc.get("title") or "")
+        title = tuple(self.analyze(title_text))
         body = self.analyze(str(doc.get("body") or ""))
         people = tuple(tuple(self.analyze(name)) for name in _names(doc.get("people")))
         entities = tuple(tuple(self.analyze(name)) for name in _names(doc.get("entities")))
-        value = (title, frozenset(title), frozenset(body), len(body), people, entities)
+        labels = frozenset(token.key for field in LABEL_FIELDS for label in _names(doc.get(field))
+                           for token in tokenize(label))
+        value = Analyzed(title, frozenset(title), frozenset(body), len(body), people, entities, phrase_key(title_text),
+                         labels)
         self._documents[key] = value
         if len(self._documents) > self.cache_size:
             self._documents.popitem(last=False)
@@ -198,9 +246,11 @@ class FeatureExtractor:
         hits: Sequence[FusedHit],
         query_vector: np.ndarray | None = None,
         raw_query: str | None = None,
+        preferences: Sequence[Preference] = (),
     ) -> np.ndarray:
         """``(len(hits), len(FEATURES))`` float64 rows in ``hits`` order. ``text`` is what was retrieved
-        with (the understood text); ``raw_query`` the user's words, for person/entity matches."""
+        with (the understood text); ``raw_query`` the user's words, for person, title and label matches;
+        ``preferences`` the understood soft constraints."""
         matrix = np.zeros((len(hits), len(FEATURES)), dtype=np.float64)
         if not hits:
             return matrix
@@ -209,6 +259,8 @@ class FeatureExtractor:
         query_tokens = self.analyze(text)
         query_set = frozenset(query_tokens)
         raw_tokens = self.analyze(raw_query) if raw_query is not None else query_tokens
+        raw_key = phrase_key(raw_query if raw_query is not None else text)
+        raw_words = frozenset(raw_key.split())
         col = FEATURE_INDEX
 
         if query_tokens:
@@ -225,7 +277,8 @@ class FeatureExtractor:
         per_row = []
         for row, hit in enumerate(hits):
             doc = docs.get(hit.id, {})
-            candidate = Candidate(hit, row + 1, doc, self._analyzed(index, doc), query_tokens, query_set, raw_tokens)
+            candidate = Candidate(hit, row + 1, doc, self._analyzed(index, doc), query_tokens, query_set, raw_tokens,
+                                  raw_key, raw_words, preferences)
             per_row.append([feature(candidate) for _, feature in DOCUMENT_FEATURES])
         matrix[:, _DOCUMENT_COLUMNS] = np.asarray(per_row, dtype=np.float64)
         vectors = [docs.get(i, {}).get("embedding") for i in ids]

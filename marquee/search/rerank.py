@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 
 from marquee.search.backends.base import Filters, SearchBackend
-from marquee.search.features import FEATURES, FeatureExtractor
+from marquee.search.features import FEATURES, FeatureExtractor, Preference
 from marquee.search.fusion import FusedHit, FusionSpec, fusion_from_dict
 from marquee.search.request import SearchRequest
 from marquee.search.retrieval import Candidates, Retriever
@@ -108,17 +108,19 @@ class LtrReranker:
         # The extractor's document cache is not thread-safe; the API serves requests from threads.
         self._lock = threading.Lock()
 
-    def rerank(self, request: SearchRequest, text: str, candidates: Candidates, index: str) -> list[FusedHit]:
-        raw_query = request.q or text
-        return self.rerank_hits(index, text, list(candidates.fused), raw_query)
+    def rerank(self, request: SearchRequest, text: str, candidates: Candidates, index: str,
+               preferences: Sequence[Preference] = ()) -> list[FusedHit]:
+        return self.rerank_hits(index, text, list(candidates.fused), request.q or text, preferences)
 
-    def rerank_hits(self, index: str, text: str, hits: list[FusedHit], raw_query: str | None = None) -> list[FusedHit]:
+    def rerank_hits(self, index: str, text: str, hits: list[FusedHit], raw_query: str | None = None,
+                    preferences: Sequence[Preference] = ()) -> list[FusedHit]:
         window, tail = hits[: self.k], hits[self.k :]
         if not window:
             return list(hits)
         vector = self.encoder.encode(text) if self.encoder is not None else None
         with self._lock:
-            matrix = self.features.compute(index, text, window, vector, raw_query=raw_query or text)
+            matrix = self.features.compute(index, text, window, vector, raw_query=raw_query or text,
+                                           preferences=preferences)
         scores = self.model.predict(matrix)
         order = sorted(range(len(window)), key=lambda i: (-scores[i], i))
         ranked = [window[i]._replace(score=float(scores[i])) for i in order]

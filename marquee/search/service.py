@@ -17,6 +17,7 @@ from marquee.schema import CATALOG
 from marquee.search.analysis import analyzer
 from marquee.search.backends.base import Filters, IndexNotFound, LexicalQuery, SearchBackend
 from marquee.search.errors import NotFound, NotServing, RerankerUnavailable, SearchError
+from marquee.search.features import Preference
 from marquee.search.fusion import FusedHit
 from marquee.search.highlight import highlight_full, query_terms, snippet
 from marquee.search.request import SearchRequest
@@ -35,7 +36,10 @@ class Understander(Protocol):
 
 
 class Reranker(Protocol):
-    def rerank(self, request: SearchRequest, text: str, candidates: Candidates, index: str) -> list[FusedHit]: ...
+    def rerank(self, request: SearchRequest, text: str, candidates: Candidates, index: str,
+               preferences: Sequence[Preference] = ()) -> list[FusedHit]:
+        """Reorder the fused candidates of ``text`` (the understood text); ``preferences`` are the understood
+        soft constraints (field, value, weight) the service will also boost by."""
 
 
 @dataclass
@@ -222,7 +226,7 @@ class SearchService:
             doc_id: sum(
                 weight * idf
                 for (field_name, value, weight), idf in zip(boosts, specificity, strict=True)
-                if _has_value(doc, field_name, value)
+                if CATALOG.has_value(doc, field_name, value)
             )
             for doc_id, doc in docs_all.items()
         }
@@ -240,7 +244,7 @@ class SearchService:
             reranker = self.rerankers.get(request.rerank)
             if reranker is None:
                 raise RerankerUnavailable("reranker_unavailable", f"reranker {request.rerank!r} is not loaded")
-            ranked = reranker.rerank(request, text, candidates, index)
+            ranked = reranker.rerank(request, text, candidates, index, understood.boosts)
         needs_docs = bool(understood.boosts) or request.sort != "relevance"
         docs_all = self.backend.get_documents(index, [h.id for h in ranked]) if needs_docs else {}
         if understood.boosts:
@@ -261,7 +265,7 @@ class SearchService:
         rescored = []
         for hit in ranked:
             doc = docs.get(hit.id, {})
-            bonus = sum(weight for field_name, value, weight in boosts if _has_value(doc, field_name, value))
+            bonus = sum(weight for field_name, value, weight in boosts if CATALOG.has_value(doc, field_name, value))
             factor = 1.0 + self.config.boost_weight * bonus
             # LTR scores can be negative: dividing a negative score moves it up, as multiplying a positive one does.
             boosted = hit.score * factor if hit.score >= 0 else hit.score / factor
@@ -332,13 +336,6 @@ class SearchService:
         hits = [h for h in result.hits if h.id != doc_id][:size]
         found = self.backend.get_documents(index, [h.id for h in hits])
         return [self._shape(found[h.id], h.score, frozenset(), None) for h in hits if h.id in found]
-
-
-def _has_value(doc: Mapping[str, Any], field_name: str, value: str) -> bool:
-    current = doc.get(CATALOG.field(field_name).name)  # a sub-field's value is its parent's (people.raw)
-    if isinstance(current, list):
-        return value in current
-    return current == value or str(current) == str(value)
 
 
 def _sort_by_field(

@@ -99,6 +99,32 @@ def test_features_by_hand(stub):
         1999.0, 1.0, 0.0, 0.0]
 
 
+def test_catalog_features_titles_labels_and_preferences_by_hand():
+    docs = {
+        "q": {"id": "q", "title": "The Queen's Gambit", "genres": ["TV Dramas"], "countries": ["United States"],
+              "kind": "TV Show", "rating": "TV-MA", "people": ["Anya Taylor-Joy"]},
+        "k": {"id": "k", "title": "Kingdom", "genres": ["TV Horror", "Korean TV Shows"],
+              "countries": ["South Korea"], "kind": "TV Show", "rating": "TV-MA"},
+    }
+    extractor = FeatureExtractor(StubBackend({}, docs))
+    hits = [FusedHit("q", 0.9, (1.0, 1.0), (1.0, 1.0), (1, 1)), FusedHit("k", 0.5, (1.0, 1.0), (1.0, 1.0), (2, 2))]
+    m = extractor.compute("ix", "queens gambit", hits, raw_query="queens gambit")
+    # typed without the article and the apostrophe, the title still equals the query; Kingdom neither
+    assert [value(m, 0, "title_equals_query"), value(m, 0, "title_contains_query")] == [1.0, 1.0]
+    assert [value(m, 1, "title_equals_query"), value(m, 1, "title_contains_query")] == [0.0, 0.0]
+    m = extractor.compute("ix", "gambit", hits, raw_query="gambit")
+    assert [value(m, 0, "title_equals_query"), value(m, 0, "title_contains_query")] == [0.0, 1.0]
+    # "korean horror series": korean and horror are among Kingdom's label words (series is not): 2/3
+    preferences = [("countries", "South Korea", 2.0), ("genres", "TV Horror", 1.0), ("kind", "Movie", 1.0)]
+    m = extractor.compute("ix", "", hits, raw_query="korean horror series", preferences=preferences)
+    assert value(m, 1, "label_coverage") == pytest.approx(2 / 3) and value(m, 0, "label_coverage") == 0.0
+    # preferences met, by weight: Kingdom meets South Korea (2) and TV Horror (1) of 4; the other none
+    assert [value(m, 1, "preference_match"), value(m, 0, "preference_match")] == [0.75, 0.0]
+    assert value(m, 0, "has_preferences") == value(m, 1, "has_preferences") == 1.0
+    m = extractor.compute("ix", "kingdom", hits, raw_query="kingdom")
+    assert value(m, 1, "has_preferences") == 0.0 and value(m, 1, "preference_match") == 0.0
+
+
 def test_no_query_vector_and_no_query_terms(stub):
     hits = [FusedHit("a", 0.5, (None, 0.7), (None, 1.0), (None, 1))]
     m = FeatureExtractor(stub).compute("ix", "the and", hits)  # stopwords only

@@ -74,6 +74,11 @@ NOT_EXPRESSIBLE: Mapping[str, str] = {
     "title_exact": "token-sequence equality of title and query has no query-DSL form",
     "person_match": "substring match of stored people names within the raw query",
     "entity_match": "substring match of stored entity names within the raw query",
+    "title_equals_query": "folded-title equality with the raw query is computed client-side",
+    "title_contains_query": "folded-title phrase containment of the raw query is computed client-side",
+    "label_coverage": "the share of query words among the folded catalog labels, computed client-side",
+    "preference_match": "needs marquee's query understanding (the preferences it read from the query)",
+    "has_preferences": "needs marquee's query understanding",
 }
 
 
