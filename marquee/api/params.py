@@ -87,7 +87,8 @@ def to_filters(params: FilterParams) -> Filters:
     return Filters.of(terms, ranges)
 
 
-def to_search_request(params: SearchParams) -> SearchRequest:
+def to_search_request(params: SearchParams, default_rerank: str = "none") -> SearchRequest:
+    """``default_rerank``: what an omitted ``rerank`` means (the service's default reranker)."""
     return SearchRequest(
         q=params.q,
         filters=to_filters(params),
@@ -95,7 +96,7 @@ def to_search_request(params: SearchParams) -> SearchRequest:
         size=params.size,
         sort=params.sort,
         pipeline=params.pipeline,
-        rerank=params.rerank,
+        rerank=params.rerank or default_rerank,
         explain=params.explain,
         understand=params.understand,
         facets=params.facets,

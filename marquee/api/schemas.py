@@ -77,7 +77,9 @@ class SearchParams(FilterParams):
     size: int = Field(default=10, ge=0, le=MAX_SIZE, description=f"hits per page; from + size is at most {MAX_WINDOW}")
     sort: Sort = Field(default="relevance", description="relevance, or a field (leading - for the other order)")
     pipeline: Pipeline = Field(default="hybrid", description="bm25, dense (kNN) or hybrid (fused)")
-    rerank: Rerank = Field(default="none", description="ltr reranks the fused candidates (409 if no model)")
+    rerank: Rerank | None = Field(
+        default=None, description="ltr reranks the fused candidates (409 if no model); by default ltr when a model is "
+        "loaded (the bundled catalog ships one), else none")
     explain: bool = Field(default=False, description="add per-retriever scores to each hit")
     understand: bool = Field(default=True, description="turn words like 'korean' or '90s' into filters")
     facets: bool = Field(default=True, description="compute facet counts")
@@ -162,6 +164,9 @@ class SearchResponse(BaseModel):
     facets: dict[str, list[FacetBucket]]
     understood: dict[str, Any] = Field(description="what query understanding made of q: text, filters, matches")
     pipeline: str | None = None
+    rerank: str | None = Field(
+        default=None, description="the reranker applied to the fused candidates (none or ltr); a browse or an "
+        "all-understood query has no free text and is not reranked")
     index: str | None = None
 
 

@@ -24,12 +24,15 @@ class MarqueeServices:
     An LTR model under ``MODELS_DIR/ltr/`` enables ``rerank=ltr``; without one that option answers 409.
     """
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, load_rerankers: bool = True) -> None:
+        """``load_rerankers=False``: no LTR model is loaded (a trainer replacing it must not depend on it)."""
         self.settings = settings
         self.backend = make_backend(settings)
         self.embedder = make_embedder(settings)
         self.retriever = make_retriever(settings, self.backend, self.embedder)
-        self.rerankers = rerankers_for(settings, self.backend, self.retriever)
+        self.rerankers = rerankers_for(settings, self.backend, self.retriever) if load_rerankers else {}
+        # the reranker a request gets when it names none: the LTR model whenever one is loaded
+        self.default_rerank = "ltr" if "ltr" in self.rerankers else "none"
         self.search = SearchService(
             self.backend, self.retriever, ServiceConfig(alias=settings.alias), rerankers=self.rerankers
         )

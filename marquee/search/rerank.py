@@ -177,6 +177,12 @@ def rerankers_for(
     if not path.exists():
         return {}
     model = LtrModel.load(path)
+    trained_with = model.metadata.get("embedding_model")
+    if trained_with is not None and trained_with != (served_with := retriever.queries.embedder.model_id):
+        raise ModelMismatchError(
+            f"{path} was trained with query and document vectors of {trained_with}, but this service embeds with "
+            f"{served_with}: its dense features would mean something else. Retrain it, or serve that model."
+        )
     trained = model.metadata.get("fusion")
     if trained is not None and fusion_from_dict(trained) != retriever.config.fusion:
         raise ModelMismatchError(

@@ -74,6 +74,7 @@ class SearchResponse:
     understood: dict[str, Any]
     pipeline: str
     index: str
+    rerank: str = "none"
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -84,6 +85,7 @@ class SearchResponse:
             "facets": self.facets,
             "understood": self.understood,
             "pipeline": self.pipeline,
+            "rerank": self.rerank,
             "index": self.index,
         }
 
@@ -169,7 +171,8 @@ class SearchService:
             hits, total, facets, filters = self._run(request, understood, index)
         took = (time.perf_counter() - started) * 1000.0
         info = understood.info or {"text": understood.text, "filters": filters.to_dict(), "boosts": []}
-        return SearchResponse(uuid.uuid4().hex, took, total, hits, facets, info, request.pipeline, index)
+        return SearchResponse(uuid.uuid4().hex, took, total, hits, facets, info, request.pipeline, index,
+                              request.rerank)
 
     def _run(
         self, request: SearchRequest, understood: _Understood, index: str

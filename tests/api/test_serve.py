@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import requests
 
@@ -47,3 +48,17 @@ def test_gunicorn_workers_load_models_once_each(api_home, tmp_path):
     assert all(f"{share} compute thread(s)" in r["message"] for r in ready)
     access = [r for r in records if r["logger"] == "marquee.access" and r.get("route") == "/search"]
     assert len(access) == 1 and access[0]["query_id"] == body["query_id"]
+
+
+def test_the_bundled_model_is_installed_only_where_it_fits(tmp_path):
+    from marquee.api.commands.serve import bundled_model, install_bundled_model
+    from marquee.settings import load_settings
+
+    catalog = Path(__file__).resolve().parents[2] / "data" / "netflix_titles.csv.gz"
+    hashing = load_settings(env={}, overrides={"home": str(tmp_path), "embedder": "hashing",
+                                               "catalog": str(catalog)})
+    assert bundled_model(hashing).exists()
+    assert install_bundled_model(hashing) is None  # trained on MiniLM vectors: not for a hashing home
+    assert not (tmp_path / "models").exists()
+    elsewhere = hashing.replace(catalog=tmp_path / "mine.csv")
+    assert install_bundled_model(elsewhere) is None  # no model beside another catalog

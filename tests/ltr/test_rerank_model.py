@@ -96,5 +96,28 @@ def test_rerankers_for_the_service(saved, tmp_path):
         rerankers_for(settings, StubBackendForService(), FakeRetriever())
 
 
+def test_a_model_trained_on_other_vectors_is_refused(saved, tmp_path):
+    settings = Settings(home=tmp_path / "home")
+    target = settings.models_dir / "ltr" / "model.txt"
+    target.parent.mkdir(parents=True)
+    target.write_text(saved.read_text())
+    meta = json.loads(saved.with_suffix(".json").read_text())
+    target.with_suffix(".json").write_text(json.dumps({**meta, "embedding_model": "minilm@aaaa"}))
+
+    class Encoder:
+        class embedder:  # stands in for an Embedder: the one attribute used here
+            model_id = "hashing-v1-384"
+
+    class FakeRetriever:
+        queries = Encoder()
+        config = RetrievalConfig()
+
+    with pytest.raises(ModelMismatchError, match=r"trained with query and document vectors of minilm@aaaa, but this"
+                                                 r" service embeds with hashing-v1-384"):
+        rerankers_for(settings, StubBackendForService(), FakeRetriever())
+    target.with_suffix(".json").write_text(json.dumps({**meta, "embedding_model": "hashing-v1-384"}))
+    assert list(rerankers_for(settings, StubBackendForService(), FakeRetriever())) == ["ltr"]
+
+
 class StubBackendForService:
     pass

@@ -75,3 +75,17 @@ def test_hybrid_search_highlights_and_facets(service):
     assert response.hits
     assert any("<mark>father</mark>" in h.highlights.get("body", "").lower() for h in response.hits)
     assert sum(f["count"] for f in response.facets["kind"]) == response.total
+
+
+def test_the_bundled_ltr_model_installs_and_reranks_by_default(home):
+    from marquee.api.app import create_app
+    from marquee.api.commands.serve import bundled_model, install_bundled_model
+
+    settings = load_settings(env={}, overrides={"home": str(home), "catalog": str(ROOT / "data" /
+                                                                              "netflix_titles.csv.gz")})
+    assert install_bundled_model(settings) == bundled_model(settings)
+    assert install_bundled_model(settings) is None  # the home has a model now: kept
+    client = create_app(settings).test_client()
+    body = client.get("/search?q=heist&size=5").get_json()
+    assert body["rerank"] == "ltr" and len(body["hits"]) == 5
+    assert client.get("/search?q=heist&size=5&rerank=none").get_json()["rerank"] == "none"

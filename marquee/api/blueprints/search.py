@@ -17,12 +17,15 @@ bp = Blueprint("search", __name__)
 @documented(Operation(
     "Search the catalog", {200: SearchResponse}, query=SearchParams, errors=(409, 503),
     description="Free text plus filters. Understood words (\"korean\", \"90s\") become filters listed in "
-    "`understood`; `understand=false` turns that off. 409 when `rerank=ltr` has no model loaded.",
+    "`understood`; `understand=false` turns that off. Reranked by the LTR model when one is loaded (unless "
+    "`rerank=none`); 409 when `rerank=ltr` has no model loaded.",
 ))
 def search() -> Response:
     params = parse_query(SearchParams, request.args)
-    g.pipeline = params.pipeline + ("+" + params.rerank if params.rerank != "none" else "")
-    response = services(current_app).search.search(to_search_request(params))
+    svc = services(current_app)
+    search_request = to_search_request(params, svc.default_rerank)
+    g.pipeline = search_request.pipeline + ("+" + search_request.rerank if search_request.rerank != "none" else "")
+    response = svc.search.search(search_request)
     g.query_id = response.query_id
     return jsonify(response.to_dict())
 

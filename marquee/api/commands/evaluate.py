@@ -7,6 +7,7 @@ import json
 import sys
 from pathlib import Path
 
+from marquee.api.commands.arguments import add_judgment_source_arguments, load_judgment_source
 from marquee.api.wiring import make_embedder, make_retrieval_config
 from marquee.relevance.datasets import BeirDataset, DatasetError
 from marquee.relevance.evaluation import evaluate_pipeline, open_evaluation_index, retriever_for, write_run
@@ -20,14 +21,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "evaluate", help="score a pipeline on a BEIR-layout data set, or a judgement list on the served index"
     )
-    source = parser.add_mutually_exclusive_group(required=True)
+    source = add_judgment_source_arguments(parser, "score on the served index and pipeline")
+    source.required = True
     source.add_argument(
         "--dataset", type=Path, help="folder with corpus.jsonl[.gz], queries.jsonl, qrels/ (indexed apart, cached)"
     )
-    source.add_argument("--list", dest="list_name",
-                        help="a judgement list in the marquee database, scored on the served index and pipeline")
-    source.add_argument("--judgments", type=Path,
-                        help="a judgement file (Quepid CSV, TREC, BEIR TSV, SRW JSON), scored like --list")
     parser.add_argument("--no-understand", action="store_true",
                         help="with --list/--judgments: send queries without query understanding")
     parser.add_argument("--split", default="test")
@@ -112,20 +110,13 @@ def run_evaluate(args: argparse.Namespace, settings: Settings) -> int:
 def run_evaluate_served(args: argparse.Namespace, settings: Settings) -> int:
     """A judgement list against what ``marquee serve`` would answer, through the same service."""
     from marquee.api.services import MarqueeServices
-    from marquee.relevance.experiments.runs import RunFileError, load_qrels
-    from marquee.relevance.judgments import JudgmentStore
+    from marquee.relevance.experiments.runs import RunFileError
     from marquee.relevance.served_evaluation import evaluate_served
     from marquee.search.errors import SearchError
     from marquee.storage import DatabaseError
 
     try:
-        if args.list_name:
-            with JudgmentStore(settings.db_path) as store:
-                qrels = store.qrels(args.list_name)
-        else:
-            qrels = load_qrels(args.judgments)
-        if not qrels:
-            raise ValueError("the judgement list holds no judgements")
+        qrels = load_judgment_source(args, settings.db_path)
         services = MarqueeServices(settings)
         services.warm_up()
         result = evaluate_served(services.search, qrels, args.pipeline, understand=not args.no_understand)

@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from marquee.api.commands.arguments import add_training_arguments
+from marquee.api.commands.arguments import add_training_arguments, load_judgment_source
 from marquee.api.wiring import make_embedder, make_retrieval_config
 from marquee.relevance.datasets import BeirDataset, DatasetError
 from marquee.settings import Settings
@@ -17,7 +17,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     train = subparsers.add_parser(
         "train-ltr", help="train the LTR reranker (LightGBM lambdarank) on a BEIR split's hybrid candidates"
     )
-    add_training_arguments(train, "model file (default: MODELS_DIR/ltr/model.txt)")
+    add_training_arguments(train, "model file (default: MODELS_DIR/ltr/model.txt)", served=True)
     train.add_argument("--depth", type=int, default=100, help="candidates per query (the reranked window)")
     train.add_argument("--folds", type=int, default=5, help="query-grouped cross-validation folds")
     train.add_argument("--json", action="store_true", help="print one JSON object")
@@ -35,7 +35,43 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     export.set_defaults(handler=run_export)
 
 
+def run_train_served(args: argparse.Namespace, settings: Settings) -> int:
+    """Train on what the service serves: the candidates ``rerank=ltr`` would be given, after understanding."""
+    from marquee.api.services import MarqueeServices
+    from marquee.relevance.experiments.runs import RunFileError
+    from marquee.relevance.ltr.data import build_served_ranking_data
+    from marquee.relevance.ltr.train import save, train
+    from marquee.search.errors import SearchError
+    from marquee.search.rerank import default_model_path
+    from marquee.storage import DatabaseError
+
+    out = args.out or default_model_path(settings)
+    try:
+        if args.depth < 1 or args.folds < 2:
+            raise ValueError("--depth must be >= 1 and --folds >= 2")
+        qrels = load_judgment_source(args, settings.db_path)
+        services = MarqueeServices(settings, load_rerankers=False)  # a model being replaced is not loaded
+        services.warm_up()
+        data = build_served_ranking_data(services.search, {q: q for q in qrels}, qrels, depth=args.depth)
+        model = train(data, folds=args.folds)
+        index = services.search.served_index()
+    except (DatabaseError, RunFileError, SearchError, ValueError, FileNotFoundError) as exc:
+        print(f"marquee: {exc}", file=sys.stderr)
+        return 2
+    meta_path = save(model, data, out, {
+        "judgments": args.list_name or str(args.judgments), "index": index, "depth": args.depth,
+        "embedding_model": services.embedder.model_id, "fusion": services.retriever.config.fusion.__dict__,
+        "served_candidates": True,
+    })
+    summary = {"model": str(out), "metadata": str(meta_path), "num_rounds": model.num_rounds, "cv": model.cv,
+               "training_queries": len(data.groups), "training_rows": len(data.labels)}
+    print(json.dumps(summary) if args.json else "  ".join(f"{k}={v}" for k, v in summary.items()))
+    return 0
+
+
 def run_train(args: argparse.Namespace, settings: Settings) -> int:
+    if args.dataset is None:
+        return run_train_served(args, settings)
     from marquee.relevance.evaluation import open_evaluation_index, retriever_for
     from marquee.relevance.ltr.data import build_ranking_data
     from marquee.relevance.ltr.train import save, train

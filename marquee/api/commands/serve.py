@@ -126,5 +126,35 @@ def run_demo(args: argparse.Namespace, settings: Settings) -> int:
         code = run_reindex(reindex_args, settings)
         if code:
             return code
+    installed = install_bundled_model(settings)
+    if installed is not None:
+        print(f"installed the bundled LTR model {installed} (trained on the catalog's judgement list)",
+              file=sys.stderr)
     print(f"serving on http://{args.bind or f'{settings.host}:{settings.port}'}/", file=sys.stderr)
     return run_serve(args, settings)
+
+
+def bundled_model(settings: Settings) -> Path:
+    """The LTR model shipped beside the bundled catalog (``data/models/netflix-ltr/``)."""
+    return Path(settings.catalog).parent / "models" / "netflix-ltr" / "model.txt"
+
+
+def install_bundled_model(settings: Settings) -> Path | None:
+    """Copy the shipped model into the home when it has none and this home embeds as the model was trained
+    (same model id): a fresh ``make demo`` serves ``rerank=ltr``; a home with its own model keeps it."""
+    import json
+    import shutil
+
+    from marquee.api.wiring import make_embedder
+    from marquee.search.rerank import default_model_path
+
+    source, target = bundled_model(settings), default_model_path(settings)
+    if target.exists() or not source.exists():
+        return None
+    trained_with = json.loads(source.with_suffix(".json").read_text(encoding="utf-8")).get("embedding_model")
+    if trained_with != make_embedder(settings).model_id:
+        return None
+    target.parent.mkdir(parents=True, exist_ok=True)
+    for suffix in (".json", ".txt"):  # the model file last: a model without its metadata never loads
+        shutil.copyfile(source.with_suffix(suffix), target.with_suffix(suffix))
+    return source

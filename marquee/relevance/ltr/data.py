@@ -4,15 +4,17 @@ feature registry (:mod:`marquee.search.features`) and labelled from qrels (unjud
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from marquee.search.backends.base import Filters
-from marquee.search.features import FEATURES, FeatureExtractor
-from marquee.search.fusion import FusionSpec
-from marquee.search.retrieval import Retriever
+from marquee.search.features import FEATURES, FeatureExtractor, Preference
+from marquee.search.fusion import FusedHit, FusionSpec
+from marquee.search.request import SearchRequest
+from marquee.search.retrieval import Candidates, Retriever
+from marquee.search.service import SearchService
 
 DEFAULT_DEPTH = 100
 
@@ -67,6 +69,59 @@ def build_ranking_data(
         if hits:
             vector = retriever.queries.encode(text)
             blocks.append(extractor.compute(index, text, hits, vector, raw_query=text))
+            grades = qrels[qid]
+            labels.extend(max(0, int(grades.get(h.id, 0))) for h in hits)
+            groups.append(len(hits))
+            qids.append(qid)
+            doc_ids.extend(h.id for h in hits)
+        if progress is not None:
+            progress(done, len(judged))
+    features = np.vstack(blocks) if blocks else np.zeros((0, len(FEATURES)))
+    return RankingData(
+        features, np.asarray(labels, dtype=np.float64), np.asarray(groups, dtype=np.int64), tuple(qids), tuple(doc_ids)
+    )
+
+
+class CandidateRecorder:
+    """A reranker that reorders nothing and keeps what the served reranker would have been given: training on
+    the served candidates (after query understanding, with its filters and preferences) is training == serving."""
+
+    def __init__(self) -> None:
+        self.seen: tuple[str, list[FusedHit], tuple[Preference, ...]] | None = None
+
+    def rerank(self, request: SearchRequest, text: str, candidates: Candidates, index: str,
+               preferences: Sequence[Preference] = ()) -> list[FusedHit]:
+        self.seen = (text, list(candidates.fused), tuple(preferences))
+        return list(candidates.fused)
+
+
+def build_served_ranking_data(
+    service: SearchService,
+    queries: Mapping[str, str],
+    qrels: Mapping[str, Mapping[str, float]],
+    depth: int = DEFAULT_DEPTH,
+    progress: Callable[[int, int], None] | None = None,
+) -> RankingData:
+    """Like :func:`build_ranking_data`, over what ``service`` serves: each judged query goes through the service
+    (understanding, filters, retrieval, fusion) to the point where ``rerank=ltr`` would run, and the candidates and
+    preferences it would rerank are featurised. Queries the service answers without reranking (a browse: every
+    word was understood as a filter) are left out, as serving leaves them out."""
+    recorder = CandidateRecorder()
+    recording = SearchService(service.backend, service.retriever, service.config, understander=service.understander,
+                              rerankers={"ltr": recorder})
+    index = service.served_index()
+    extractor = FeatureExtractor(service.backend)
+    blocks, labels, groups, qids, doc_ids = [], [], [], [], []
+    judged = sorted(qid for qid in qrels if qid in queries)
+    for done, qid in enumerate(judged, start=1):
+        recorder.seen = None
+        recording.search(SearchRequest(q=queries[qid], size=10, rerank="ltr", facets=False))
+        if recorder.seen is not None and recorder.seen[1]:
+            text, fused, preferences = recorder.seen
+            hits = fused[:depth]
+            vector = service.retriever.queries.encode(text)
+            blocks.append(extractor.compute(index, text, hits, vector, raw_query=queries[qid],
+                                            preferences=preferences))
             grades = qrels[qid]
             labels.extend(max(0, int(grades.get(h.id, 0))) for h in hits)
             groups.append(len(hits))
