@@ -34,7 +34,8 @@ from marquee.settings import Settings
 
 QUERIES = Path(__file__).resolve().parents[2] / "benchmarks" / "queries" / "netflix_queries.txt"
 CONCURRENCY = (1, 4, 16)
-PIPELINES = {"bm25": {"pipeline": "bm25"}, "hybrid": {"pipeline": "hybrid"},
+# rerank named in every cell: a service with a model reranks by default
+PIPELINES = {"bm25": {"pipeline": "bm25", "rerank": "none"}, "hybrid": {"pipeline": "hybrid", "rerank": "none"},
              "hybrid+ltr": {"pipeline": "hybrid", "rerank": "ltr"}}
 DEFAULT_REQUESTS = 600
 CELL_SECONDS = 20.0
