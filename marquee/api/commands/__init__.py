@@ -11,4 +11,5 @@ COMMAND_MODULES = (
     "marquee.api.commands.report",
     "marquee.api.commands.bench",
     "marquee.api.commands.serve",
+    "marquee.api.commands.simulate",
 )

@@ -7,6 +7,7 @@ import json
 import sys
 from pathlib import Path
 
+from marquee.relevance.clicks.models import CLICK_MODELS
 from marquee.relevance.judgments import (
     FORMATS,
     JudgmentFormatError,
@@ -53,6 +54,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     lst = actions.add_parser("list", help="list the judgement lists")
     lst.add_argument("--json", action="store_true")
     lst.set_defaults(handler=run_list)
+
+    clicks = actions.add_parser("from-clicks", help="grade (query, document) pairs from logged clicks")
+    clicks.add_argument("--model", choices=sorted(CLICK_MODELS), required=True, help="the click model to fit")
+    clicks.add_argument("--list", dest="list_name", required=True, help="list to write to (created if absent)")
+    clicks.add_argument("--min-impressions", type=int, default=5,
+                        help="grade only pairs shown at least this often (default 5)")
+    clicks.add_argument("--since", default=None,
+                        help="only events the server received from this ISO-8601 UTC time on (new evidence)")
+    clicks.add_argument("--json", action="store_true")
+    clicks.set_defaults(handler=run_from_clicks)
 
     st = actions.add_parser("stats", help="counts, grade histogram and provenance of a list")
     st.add_argument("--list", dest="list_name", required=True)
@@ -162,3 +173,34 @@ def run_stats(args: argparse.Namespace, settings: Settings) -> int:
         for p in stats["provenance"]:
             print(f"source: {p['source']} {p['detail']} at {p['created_at']}")
     return 0
+
+
+def run_from_clicks(args: argparse.Namespace, settings: Settings) -> int:
+    from marquee.relevance.clicks.judge import judge_from_events
+
+    try:
+        report, evidence = judge_from_events(settings.db_path, args.list_name, args.model,
+                                             min_impressions=args.min_impressions, since=_utc(args.since))
+    except (DatabaseError, ValueError) as exc:
+        return _fail(str(exc))
+    summary = {"list": args.list_name, "model": args.model, **report.to_dict(), "evidence": evidence}
+    if args.json:
+        print(json.dumps(summary))
+    else:
+        print(f"{args.list_name}: {report.inserted} new, {report.replaced} replaced from {evidence['pages']} result "
+              f"pages, {evidence['clicks']} clicks, {evidence['sessions']} sessions ({args.model})", file=sys.stderr)
+    return 0
+
+
+def _utc(text: str | None) -> str | None:
+    """An ISO-8601 time as the store writes it (UTC, milliseconds, Z); ValueError naming the flag."""
+    if text is None:
+        return None
+    from datetime import UTC, datetime
+
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(f"--since must be an ISO-8601 time such as 2026-12-01T10:00:00Z, got {text!r}") from None
+    moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")

@@ -113,12 +113,24 @@ class EventStore(Store):
             clicks += cur.rowcount
         return RecordResult(new_query, added, clicks)
 
+    def window(self, since: str | None = None) -> dict[str, object]:
+        """What a fit over the store (from ``since``) reads: queries, clicks, distinct sessions, received times."""
+        row = self._conn.execute(
+            "SELECT COUNT(*), COUNT(DISTINCT session_id), MIN(received_at), MAX(received_at) FROM search_events"
+            " WHERE received_at >= ?", (since or "",)).fetchone()
+        clicks = self._conn.execute(
+            "SELECT COUNT(*) FROM clicks c JOIN search_events e ON e.query_id = c.query_id WHERE e.received_at >= ?",
+            (since or "",)).fetchone()[0]
+        return {"queries": int(row[0]), "sessions": int(row[1]), "clicks": int(clicks), "first_received": row[2],
+                "last_received": row[3], "since": since}
+
     def counts(self) -> dict[str, int]:
         return {table: int(self._conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])
                 for table in ("search_events", "impressions", "clicks")}
 
-    def sessions(self, *, lowercase_queries: bool = True) -> list[Session]:
-        """Every recorded query as a click-model session, keyed by its (lower-cased) query text."""
+    def sessions(self, *, lowercase_queries: bool = True, since: str | None = None) -> list[Session]:
+        """Every recorded query as a click-model session, keyed by its (lower-cased) query text; with ``since``
+        (an ISO-8601 UTC time) only queries the server received from then on."""
         shown: dict[str, list[tuple[int, str]]] = defaultdict(list)
         for r in self._conn.execute("SELECT query_id, position, doc_id FROM impressions"):
             shown[r["query_id"]].append((r["position"], r["doc_id"]))
@@ -126,7 +138,10 @@ class EventStore(Store):
         for r in self._conn.execute("SELECT query_id, position FROM clicks"):
             clicked[r["query_id"]].append(r["position"])
         out = []
-        for r in self._conn.execute("SELECT query_id, query FROM search_events ORDER BY timestamp, query_id"):
+        rows = self._conn.execute(
+            "SELECT query_id, query FROM search_events WHERE received_at >= ? ORDER BY timestamp, query_id",
+            (since or "",))
+        for r in rows:
             if r["query_id"] not in shown:
                 continue
             query = r["query"].lower() if lowercase_queries else r["query"]
