@@ -31,6 +31,7 @@ class Settings:
     embedder: str = "minilm"
     embedder_model: str = ""  # a fine-tuned sentence-transformers folder (marquee train-encoder); "" = the packaged one
     fusion: str = ""  # the "fusion" JSON object tune-fusion prints; "" = DEFAULT_FUSION (tuned for packaged weights)
+    ltr_model: str = ""  # an LTR model file to serve; "" = <home>/models/ltr/model.txt when it exists
     alias: str = "catalog"
     keep_versions: int = 3
     hnsw_threshold: int = 200_000

@@ -124,7 +124,8 @@ class JobRunner:
             job.update(status="succeeded", result=dict(result))
             done = True
         except self.expected_errors as exc:
-            job.update(status="failed", error=str(exc))
+            # a refusal carries what it measured (a gate's comparison): kept with the job
+            job.update(status="failed", error=str(exc), result=getattr(exc, "details", None))
             done = True
         finally:
             if not done:  # an unexpected error: the thread's excepthook logs it; the job must not stay "running"

@@ -138,8 +138,10 @@ def read_body(limit: int) -> bytes:
 def read_json_body(model: type[M], limit: int, *, code: str = "invalid_body", allow_empty: bool = False) -> M:
     """A JSON body (``Content-Type: application/json``, else 415) of at most ``limit`` bytes into ``model``."""
     body = read_body(limit)
-    if not body.strip() and allow_empty:
-        return validate(model, {}, code)
+    if not body.strip():
+        if allow_empty:
+            return validate(model, {}, code)
+        raise ApiError(400, code, "a JSON body is required")
     mimetype = request.mimetype
     if mimetype != "application/json" and not mimetype.endswith("+json"):
         shown = mimetype or "none"

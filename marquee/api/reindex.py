@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from marquee.api.gates import gate_checks
 from marquee.api.jobs import Progress, Work
 from marquee.api.schemas import ReindexBody
 from marquee.api.wiring import make_backend, make_enricher, make_indexer
@@ -43,8 +44,9 @@ def reindex_work(settings: Settings, embedder: Embedder, body: ReindexBody) -> W
     def work(progress: Progress) -> Mapping[str, Any]:
         backend = make_backend(settings)
         try:
+            checks = gate_checks(settings, backend, embedder, body.gate, body.max_drop)
             outcome = reindex_catalog(
-                source, indexer=make_indexer(settings, backend, progress),
+                source, indexer=make_indexer(settings, backend, progress, checks),
                 enricher=make_enricher(settings, embedder, use_ner=not body.no_ner), alias=settings.alias,
                 rejects_path=default_rejects_path(settings.home, source.path), max_chars=settings.max_text_chars,
                 force=body.force,

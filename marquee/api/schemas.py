@@ -122,6 +122,30 @@ class ReindexBody(BaseModel):
     format: Literal[CATALOG_FORMATS] | None = Field(default=None)  # type: ignore[valid-type]
     no_ner: StrictBool = Field(default=False, description="skip spaCy NER (catalog entities only)")
     force: StrictBool = Field(default=False, description="swap even if the new version is much smaller")
+    gate: str | None = Field(default=None, min_length=1, max_length=100,
+                             description="a judgement list the new version must not do worse on than the served one")
+    max_drop: float = Field(default=0.01, ge=0.0, le=1.0, description="with gate: the largest nDCG@10 drop allowed")
+
+
+class ModelDeployBody(BaseModel):
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    model: str = Field(min_length=1, max_length=4096, pattern=NO_NUL,
+                       description="a model file under MARQUEE_HOME/models (model.txt beside its model.json)")
+    gate: str | None = Field(default=None, min_length=1, max_length=100,
+                             description="a judgement list the model must not do worse on than what is served")
+    max_drop: float = Field(default=0.01, ge=0.0, le=1.0, description="with gate: the largest nDCG@10 drop allowed")
+
+
+class ModelState(BaseModel):
+    serves: str | None = Field(description="the served model file")
+    versions: list[str]
+    history: list[str] = Field(description="the versions served, in order; rollback returns to the one before")
+
+
+class ModelRollback(BaseModel):
+    previous: str
+    serves: str
 
 
 class RollbackBody(BaseModel):

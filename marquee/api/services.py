@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Flask
 
+from marquee.api.commands.models import GateFailed
 from marquee.api.jobs import JobRunner
 from marquee.api.wiring import make_backend, make_embedder, make_retriever
 from marquee.indexing.reindex import EXPECTED_ERRORS
@@ -15,7 +16,7 @@ from marquee.search.rerank import rerankers_for
 from marquee.search.service import SearchService, ServiceConfig
 from marquee.search.suggest import Suggester
 from marquee.settings import Settings
-from marquee.storage import Database
+from marquee.storage import Database, DatabaseError
 
 
 class MarqueeServices:
@@ -31,13 +32,11 @@ class MarqueeServices:
         self.embedder = make_embedder(settings)
         self.retriever = make_retriever(settings, self.backend, self.embedder)
         self.rerankers = rerankers_for(settings, self.backend, self.retriever) if load_rerankers else {}
-        # the reranker a request gets when it names none: the LTR model whenever one is loaded
-        self.default_rerank = "ltr" if "ltr" in self.rerankers else "none"
         self.search = SearchService(
             self.backend, self.retriever, ServiceConfig(alias=settings.alias), rerankers=self.rerankers
         )
         self.suggester = Suggester(self.backend)
-        self.jobs = JobRunner(settings.home / "jobs", EXPECTED_ERRORS)
+        self.jobs = JobRunner(settings.home / "jobs", (*EXPECTED_ERRORS, GateFailed, DatabaseError))
         self.model_load_seconds: float | None = None
         self._warm_lock = threading.Lock()
         # One per process, connections per thread; the file is created by the first store that needs it.
@@ -56,6 +55,12 @@ class MarqueeServices:
             if index is not None:
                 self.suggester.index_for(index)
             self.model_load_seconds = time.perf_counter() - started
+
+    @property
+    def default_rerank(self) -> str:
+        """The reranker a request gets when it names none: the LTR model whenever one is served."""
+        ltr = self.rerankers.get("ltr")
+        return "ltr" if ltr is not None and ltr.available else "none"
 
     @property
     def ready(self) -> bool:

@@ -5,10 +5,12 @@ Nothing here runs at import time; callers decide when models load (``warm_up``).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from marquee.enrichment.embeddings import Embedder, create_embedder
 from marquee.enrichment.entities import EntityExtractor
 from marquee.enrichment.pipeline import Enricher
-from marquee.indexing.indexer import EventHandler, Indexer
+from marquee.indexing.indexer import EventHandler, Indexer, PreSwapCheck
 from marquee.search.backends.base import SearchBackend
 from marquee.search.fusion import fusion_from_json
 from marquee.search.retrieval import DEFAULT_FUSION, RetrievalConfig, Retriever
@@ -33,9 +35,12 @@ def make_extractor(settings: Settings, use_ner: bool = True) -> EntityExtractor:
     return EntityExtractor(use_ner=use_ner)
 
 
-def make_indexer(settings: Settings, backend: SearchBackend, on_event: EventHandler | None = None) -> Indexer:
-    """The indexer of this home: locks and version ledgers under ``<home>/locks``, the configured retention."""
-    return Indexer(backend, settings.home / "locks", keep_versions=settings.keep_versions, on_event=on_event)
+def make_indexer(settings: Settings, backend: SearchBackend, on_event: EventHandler | None = None,
+                 checks: Sequence[PreSwapCheck] = ()) -> Indexer:
+    """The indexer of this home: locks and version ledgers under ``<home>/locks``, the configured retention,
+    and the pre-swap ``checks`` (a relevance gate) a caller asked for."""
+    return Indexer(backend, settings.home / "locks", keep_versions=settings.keep_versions, on_event=on_event,
+                   checks=checks)
 
 
 def make_enricher(settings: Settings, embedder: Embedder | None = None, use_ner: bool = True) -> Enricher:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
@@ -35,6 +35,19 @@ PROBE_FIELDS = (("title", 2.0), ("body", 1.0))
 
 class SanityCheckFailed(RuntimeError):
     """The new version is not fit to serve; the alias was not touched."""
+
+
+class PreSwapRefused(SanityCheckFailed):
+    """A pre-swap check (the relevance gate) refused the new version; ``details`` is its comparison."""
+
+    def __init__(self, message: str, record: Mapping[str, Any]) -> None:
+        super().__init__(message)
+        self.details = dict(record)
+
+
+PreSwapCheck = Callable[[str, "str | None"], Mapping[str, Any]]
+"""``check(candidate version, served version or None)`` -> what it measured (kept with the version), or raises
+:class:`PreSwapRefused`. Runs after the sanity checks, before the alias flip."""
 
 
 @dataclass
@@ -76,8 +89,10 @@ class Indexer:
         batch_size: int = 500,
         on_event: EventHandler | None = None,
         min_ratio: float = 0.5,
+        checks: Sequence[PreSwapCheck] = (),
     ) -> None:
         self.backend = backend
+        self.checks = tuple(checks)
         self.state_dir = state_dir
         self.keep_versions = max(1, keep_versions)
         self.batch_size = batch_size
@@ -119,6 +134,14 @@ class Indexer:
                 self.backend.refresh(index)
                 self.on_event("committed", {"index": index, "indexed": report.indexed})
                 self._sanity_check(index, report, current, force)
+                for check in self.checks:
+                    try:
+                        outcome = dict(check(index, current))
+                    except PreSwapRefused as refused:
+                        self.on_event("refused", {"index": index, **refused.details})
+                        raise
+                    record.provenance.setdefault("checks", []).append(outcome)
+                    self.on_event("gated", {"index": index, **outcome})
                 self.on_event("checked", {"index": index})
             except BaseException:
                 self._discard(index)

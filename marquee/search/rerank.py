@@ -9,6 +9,7 @@ removed feature would silently feed the trees the wrong columns, so loading refu
 from __future__ import annotations
 
 import json
+import logging
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -18,8 +19,10 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 
 from marquee.search.backends.base import Filters, SearchBackend
+from marquee.search.errors import RerankerUnavailable
 from marquee.search.features import FEATURES, FeatureExtractor, Preference
 from marquee.search.fusion import FusedHit, FusionSpec, fusion_from_dict
+from marquee.search.model_versions import ModelVersions
 from marquee.search.request import SearchRequest
 from marquee.search.retrieval import Candidates, Retriever
 from marquee.settings import Settings
@@ -27,6 +30,7 @@ from marquee.settings import Settings
 if TYPE_CHECKING:
     import lightgbm
 
+log = logging.getLogger(__name__)
 DEFAULT_K = 100
 EVALUATION_DEPTH = 100
 # The hits below the reranked window keep their fused order, scored strictly below the window's lowest
@@ -151,7 +155,11 @@ class EvaluationReranker:
 
 
 def default_model_path(settings: Settings) -> Path:
-    return Path(settings.models_dir) / "ltr" / "model.txt"
+    """The model a service loads: ``MARQUEE_LTR_MODEL`` when set, else the version the home serves (or its legacy
+    ``models/ltr/model.txt``, which is also where a new model goes by default)."""
+    if settings.ltr_model:
+        return Path(settings.ltr_model)
+    return ModelVersions(settings.models_dir).current() or Path(settings.models_dir) / "ltr" / "model.txt"
 
 
 def load_reranker_for_evaluation(
@@ -166,16 +174,9 @@ def load_reranker_for_evaluation(
     return EvaluationReranker(LtrModel.load(path), fusion)
 
 
-def rerankers_for(
-    settings: Settings, backend: SearchBackend, retriever: Retriever, k: int = DEFAULT_K
-) -> dict[str, LtrReranker]:
-    """The ``rerankers`` mapping for :class:`~marquee.search.service.SearchService`: ``{"ltr": ...}`` when a
-    model exists at ``MODELS_DIR/ltr/model.txt``, else ``{}`` (``rerank=ltr`` then answers 409
-    ``reranker_unavailable``). A model from another feature set raises :class:`ModelMismatchError`: a
-    deployment that ships the wrong model should fail at start, not rank with shuffled columns."""
-    path = default_model_path(settings)
-    if not path.exists():
-        return {}
+def load_checked(path: Path, retriever: Retriever) -> LtrModel:
+    """Load a model and refuse one this service would feed other features than it was trained on: another
+    feature list (:meth:`LtrModel.load`), other vectors, or candidates fused another way."""
     model = LtrModel.load(path)
     trained_with = model.metadata.get("embedding_model")
     if trained_with is not None and trained_with != (served_with := retriever.queries.embedder.model_id):
@@ -190,4 +191,86 @@ def rerankers_for(
             f"{retriever.config.fusion.__dict__}: its fused-score features would mean something else. "
             "Retrain it with the same MARQUEE_FUSION, or serve the fusion it was trained with."
         )
-    return {"ltr": LtrReranker(model, backend, retriever.queries, k)}
+    return model
+
+
+class ServedReranker:
+    """The ``ltr`` reranker of a running service: the model the home serves, reloaded when that changes.
+
+    A deploy or rollback replaces one pointer file (:mod:`marquee.search.model_versions`); every worker notices
+    at its next request (one ``stat``) and swaps models under a lock, so all workers move without a restart.
+    A model that will not load is logged and the one served so far stays; none at all is a 409."""
+
+    def __init__(self, settings: Settings, backend: SearchBackend, retriever: Retriever, k: int = DEFAULT_K) -> None:
+        self.settings = settings
+        self.backend = backend
+        self.retriever = retriever
+        self.k = k
+        self.versions = ModelVersions(settings.models_dir)
+        self._lock = threading.Lock()
+        self._stamp: object = None
+        self._reranker: LtrReranker | None = None
+        self._path: Path | None = None
+        stamp = self._stamp_now()
+        path = self._model_path()
+        if path is not None and path.exists():  # at start a wrong model fails loudly
+            self._reranker = LtrReranker(load_checked(path, retriever), backend, retriever.queries, k)
+            self._path = path
+        self._stamp = stamp
+
+    def _model_path(self) -> Path | None:
+        return Path(self.settings.ltr_model) if self.settings.ltr_model else self.versions.current()
+
+    def _stamp_now(self) -> object:
+        if self.settings.ltr_model:
+            try:
+                stat = Path(self.settings.ltr_model).stat()
+            except FileNotFoundError:
+                return None
+            return stat.st_ino, stat.st_mtime_ns
+        return self.versions.stamp()
+
+    def current(self) -> LtrReranker | None:
+        stamp = self._stamp_now()
+        if stamp == self._stamp:
+            return self._reranker
+        with self._lock:
+            if stamp != self._stamp:
+                path = self._model_path()
+                try:
+                    model = load_checked(path, self.retriever) if path is not None and path.exists() else None
+                    self._reranker = None if model is None else LtrReranker(model, self.backend,
+                                                                            self.retriever.queries, self.k)
+                    self._path = path
+                    log.info("serving LTR model %s", path)
+                except (ModelMismatchError, FileNotFoundError, OSError) as exc:
+                    log.error("kept the LTR model %s: %s will not load: %s", self._path, path, exc)
+                self._stamp = stamp
+            return self._reranker
+
+    @property
+    def available(self) -> bool:
+        return self.current() is not None
+
+    @property
+    def model_path(self) -> Path | None:
+        self.current()
+        return self._path
+
+    def rerank(self, request: SearchRequest, text: str, candidates: Candidates, index: str,
+               preferences: Sequence[Preference] = ()) -> list[FusedHit]:
+        reranker = self.current()
+        if reranker is None:
+            raise RerankerUnavailable("reranker_unavailable", "no LTR model is served here (marquee train-ltr, "
+                                      "marquee deploy-model)")
+        return reranker.rerank(request, text, candidates, index, preferences)
+
+
+def rerankers_for(
+    settings: Settings, backend: SearchBackend, retriever: Retriever, k: int = DEFAULT_K
+) -> dict[str, ServedReranker]:
+    """The ``rerankers`` mapping for :class:`~marquee.search.service.SearchService`: ``{"ltr": ...}``, serving the
+    home's model (``rerank=ltr`` answers 409 ``reranker_unavailable`` while there is none). A model from another
+    feature set, other vectors or another fusion raises :class:`ModelMismatchError` at start: a deployment that
+    ships the wrong model should fail at start, not rank with shuffled columns."""
+    return {"ltr": ServedReranker(settings, backend, retriever, k)}

@@ -92,7 +92,10 @@ class SearchResponse:
 
 @dataclass
 class ServiceConfig:
+    """``index``: answer from this index version instead of the alias's (a gate compares two versions)."""
+
     alias: str = "catalog"
+    index: str | None = None
     browse_sort: tuple[str, str] = ("date_added", "desc")
     boost_weight: float = 0.5
     facet_size: int = 15
@@ -138,7 +141,7 @@ class SearchService:
             self.backend.facet_counts(index, FACET_FIELDS, ids=[], size=1)
 
     def served_index(self) -> str:
-        index = self.backend.get_alias(self.config.alias)
+        index = self.config.index or self.backend.get_alias(self.config.alias)
         if index is None:
             raise NotServing("no_index", f"nothing is served under {self.config.alias!r}: index a catalog first")
         return index

@@ -20,6 +20,9 @@ ADMIN_ROUTES = [
     ("GET", "/admin/judgments"),
     ("GET", "/admin/judgments/some-list"),
     ("PUT", "/admin/judgments/some-list"),
+    ("GET", "/admin/models"),
+    ("POST", "/admin/models/deploy"),
+    ("POST", "/admin/models/rollback"),
 ]
 WRONG_KEYS = ["wrong", ADMIN_KEY[:-1], ADMIN_KEY + "x", ADMIN_KEY.upper(), "é" * 40, "x" * 5000]
 
@@ -110,6 +113,16 @@ def test_an_empty_judgement_upload_creates_nothing(client, admin_headers):
         assert response.status_code == 400 and response.get_json()["error"]["code"] == "invalid_judgments"
     names = [lst["name"] for lst in client.get("/admin/judgments", headers=admin_headers).get_json()["lists"]]
     assert "empty-upload" not in names
+
+
+def test_model_endpoints_validate_and_report(client, admin_headers, tmp_path):
+    state = client.get("/admin/models", headers=admin_headers).get_json()
+    assert state == {"serves": None, "versions": [], "history": []}
+    outside = client.post("/admin/models/deploy", headers=admin_headers, json={"model": str(tmp_path / "m.txt")})
+    assert outside.status_code == 400 and outside.get_json()["error"]["code"] == "invalid_model"
+    assert client.post("/admin/models/deploy", headers=admin_headers).status_code == 400  # a model must be named
+    rollback = client.post("/admin/models/rollback", headers=admin_headers)
+    assert rollback.status_code == 409 and rollback.get_json()["error"]["code"] == "nothing_to_roll_back"
 
 
 def test_unknown_job_is_404(client, admin_headers):

@@ -7,6 +7,7 @@ import json
 import pytest
 
 from marquee.relevance.ltr.train import save, train
+from marquee.search.errors import RerankerUnavailable
 from marquee.search.features import FEATURES
 from marquee.search.fusion import FusionSpec
 from marquee.search.rerank import LtrModel, ModelMismatchError, load_reranker_for_evaluation, rerankers_for
@@ -73,7 +74,10 @@ def test_evaluation_loader_defaults_to_models_dir_with_a_hint(tmp_path, saved):
 
 def test_rerankers_for_the_service(saved, tmp_path):
     settings = Settings(home=tmp_path / "home")
-    assert rerankers_for(settings, object(), None) == {}
+    empty = rerankers_for(settings, object(), None)
+    assert list(empty) == ["ltr"] and not empty["ltr"].available  # rerank=ltr answers 409 until one is served
+    with pytest.raises(RerankerUnavailable, match="no LTR model is served here"):
+        empty["ltr"].rerank(None, "x", None, "ix")
     target = settings.models_dir / "ltr" / "model.txt"
     target.parent.mkdir(parents=True)
     target.write_text(saved.read_text())
@@ -84,7 +88,7 @@ def test_rerankers_for_the_service(saved, tmp_path):
         config = RetrievalConfig()
 
     mapping = rerankers_for(settings, StubBackendForService(), FakeRetriever(), k=50)
-    assert list(mapping) == ["ltr"] and mapping["ltr"].k == 50 and mapping["ltr"].encoder == "encoder"
+    assert list(mapping) == ["ltr"] and mapping["ltr"].k == 50 and mapping["ltr"].current().encoder == "encoder"
 
     meta = json.loads(target.with_suffix(".json").read_text())
     meta["fusion"] = {**RetrievalConfig().fusion.__dict__, "weights": [0.6, 0.4]}  # as train-ltr records it

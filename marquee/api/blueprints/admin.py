@@ -5,23 +5,38 @@ The key check runs in the blueprint's ``before_request``, so no admin view can f
 
 from __future__ import annotations
 
-from typing import TypeVar
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, TypeVar
 
 from flask import Blueprint, Response, current_app, jsonify
 from pydantic import BaseModel
 
 from marquee.api.auth import protect
+from marquee.api.commands.models import deploy_model, model_state
 from marquee.api.errors import ApiError
-from marquee.api.jobs import JobBusy, public
+from marquee.api.jobs import JobBusy, Progress, public
 from marquee.api.openapi import Operation, documented
 from marquee.api.params import read_json_body
 from marquee.api.reindex import SourceNotAllowed, reindex_work
-from marquee.api.schemas import Indices, Job, JobList, ReindexBody, RollbackBody, RollbackResult
+from marquee.api.schemas import (
+    Indices,
+    Job,
+    JobList,
+    ModelDeployBody,
+    ModelRollback,
+    ModelState,
+    ReindexBody,
+    RollbackBody,
+    RollbackResult,
+)
 from marquee.api.services import MarqueeServices, services
 from marquee.api.wiring import make_indexer
 from marquee.indexing.indexer import Indexer
 from marquee.indexing.locking import AliasBusy
+from marquee.relevance.judgments import JudgmentStore
 from marquee.search.backends.base import BackendError
+from marquee.search.model_versions import ModelVersionError, ModelVersions
 
 M = TypeVar("M", bound=BaseModel)
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -39,6 +54,10 @@ def _body(model: type[M]) -> M:
     return read_json_body(model, MAX_ADMIN_BODY, code="invalid_body", allow_empty=True)
 
 
+def _body_required(model: type[M]) -> M:
+    return read_json_body(model, MAX_ADMIN_BODY, code="invalid_body")
+
+
 @bp.post("/reindex")
 @documented(Operation(
     "Re-index the catalog into a new version and swap the alias (background job)", {202: Job},
@@ -53,6 +72,8 @@ def reindex() -> tuple[Response, int]:
         work = reindex_work(svc.settings, svc.embedder, body)
     except (FileNotFoundError, SourceNotAllowed) as exc:
         raise ApiError(400, "invalid_source", str(exc)) from None
+    if body.gate is not None and JudgmentStore(svc.database).find_list(body.gate) is None:
+        raise ApiError(400, "invalid_gate", f"no judgement list named {body.gate!r} to gate on")
     try:
         job = svc.jobs.start("reindex", work)
     except JobBusy as exc:
@@ -102,3 +123,47 @@ def rollback() -> Response:
     except BackendError as exc:
         raise ApiError(409, "nothing_to_roll_back", str(exc)) from None
     return jsonify({"alias": alias, "previous": previous, "serves": serves})
+
+
+@bp.get("/models")
+@documented(Operation("The served LTR model, the versions kept and the history", {200: ModelState}, auth=True,
+                      tag="admin"))
+def models() -> Response:
+    return jsonify(model_state(services(current_app).settings))
+
+
+@bp.post("/models/deploy")
+@documented(Operation(
+    "Serve an LTR model on every worker without a restart, after an optional relevance gate (background job)",
+    {202: Job}, body=ModelDeployBody, errors=(409,), auth=True, tag="admin",
+    description="Starts a job; poll GET /admin/jobs/{job_id}. A refused gate leaves the served model as it was.",
+))
+def deploy() -> tuple[Response, int]:
+    body = _body_required(ModelDeployBody)
+    svc = services(current_app)
+    model = Path(body.model).resolve()
+    if not model.is_relative_to(svc.settings.models_dir.resolve()) or not model.exists():
+        raise ApiError(400, "invalid_model", f"model must be a file under {svc.settings.models_dir}")
+    if body.gate is not None and JudgmentStore(svc.database).find_list(body.gate) is None:
+        raise ApiError(400, "invalid_gate", f"no judgement list named {body.gate!r} to gate on")
+
+    def work(progress: Progress) -> Mapping[str, Any]:
+        progress("gating" if body.gate else "deploying", {"model": str(model)})
+        return deploy_model(svc.settings, model, body.gate, body.max_drop)
+
+    try:
+        job = svc.jobs.start("deploy-model", work)
+    except JobBusy as exc:
+        raise ApiError(409, "job_running", str(exc)) from None
+    return jsonify(job), 202
+
+
+@bp.post("/models/rollback")
+@documented(Operation("Serve the LTR model served before this one", {200: ModelRollback}, errors=(409,), auth=True,
+                      tag="admin", body_required=False))
+def rollback_model() -> Response:
+    try:
+        previous, serves = ModelVersions(services(current_app).settings.models_dir).rollback()
+    except ModelVersionError as exc:
+        raise ApiError(409, "nothing_to_roll_back", str(exc)) from None
+    return jsonify({"previous": previous, "serves": serves})

@@ -12,4 +12,5 @@ COMMAND_MODULES = (
     "marquee.api.commands.bench",
     "marquee.api.commands.serve",
     "marquee.api.commands.simulate",
+    "marquee.api.commands.models",
 )

@@ -11,10 +11,11 @@ from typing import Any
 
 from tqdm import tqdm
 
-from marquee.api.wiring import make_backend, make_enricher, make_indexer
+from marquee.api.gates import gate_checks
+from marquee.api.wiring import make_backend, make_embedder, make_enricher, make_indexer
 from marquee.enrichment.pipeline import EnrichmentStats, RejectsWriter, write_enriched
 from marquee.enrichment.readers import FORMATS, parse_field_map, read_catalog
-from marquee.indexing.indexer import IndexReport
+from marquee.indexing.indexer import IndexReport, PreSwapRefused
 from marquee.indexing.locking import AliasBusy
 from marquee.indexing.reindex import (
     EXPECTED_ERRORS,
@@ -25,6 +26,7 @@ from marquee.indexing.reindex import (
 )
 from marquee.search.backends.base import BackendError
 from marquee.settings import Settings
+from marquee.storage import DatabaseError
 
 
 def _add_source_args(parser: argparse.ArgumentParser) -> None:
@@ -42,6 +44,10 @@ def _add_source_args(parser: argparse.ArgumentParser) -> None:
 def _add_index_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--alias", default=None, help="alias to serve the new version under (default: MARQUEE_ALIAS)")
     parser.add_argument("--force", action="store_true", help="swap even if the new version is much smaller")
+    parser.add_argument("--gate", metavar="LIST", default=None,
+                        help="a judgement list the new version must not do worse on than the served one")
+    parser.add_argument("--max-drop", type=float, default=0.01,
+                        help="with --gate: the largest nDCG@10 drop allowed (default 0.01)")
     parser.add_argument(
         "--progress",
         choices=("bar", "json", "none"),
@@ -150,11 +156,16 @@ def run_index(args: argparse.Namespace, settings: Settings) -> int:
     progress = _Progress(args.progress)
     backend = make_backend(settings)
     try:
+        checks = gate_checks(settings, backend, make_embedder(settings), args.gate, args.max_drop) if args.gate else []
         report = index_enriched(
-            args.file, indexer=make_indexer(settings, backend, progress.event), alias=args.alias or settings.alias,
-            rejects_path=args.file.with_suffix(".index-rejects.jsonl"), force=args.force,
+            args.file, indexer=make_indexer(settings, backend, progress.event, checks),
+            alias=args.alias or settings.alias, rejects_path=args.file.with_suffix(".index-rejects.jsonl"),
+            force=args.force,
         )
-    except EXPECTED_ERRORS as exc:
+    except PreSwapRefused as exc:
+        print(json.dumps({"event": "refused", **exc.details}), flush=True)
+        return _fail(str(exc))
+    except (*EXPECTED_ERRORS, DatabaseError) as exc:
         return _fail(str(exc))
     finally:
         progress.close()
@@ -170,12 +181,17 @@ def run_reindex(args: argparse.Namespace, settings: Settings) -> int:
     try:
         source = CatalogSource(args.source, args.format or settings.catalog_format,
                                parse_field_map(args.field_map) if args.field_map else None)
+        enricher = make_enricher(settings, use_ner=not args.no_ner)
+        checks = gate_checks(settings, backend, enricher.embedder, args.gate, args.max_drop)
         outcome = reindex_catalog(
-            source, indexer=make_indexer(settings, backend, progress.event),
-            enricher=make_enricher(settings, use_ner=not args.no_ner), alias=args.alias or settings.alias,
-            rejects_path=rejects_path, max_chars=settings.max_text_chars, force=args.force,
+            source, indexer=make_indexer(settings, backend, progress.event, checks), enricher=enricher,
+            alias=args.alias or settings.alias, rejects_path=rejects_path, max_chars=settings.max_text_chars,
+            force=args.force,
         )
-    except EXPECTED_ERRORS as exc:
+    except PreSwapRefused as exc:
+        print(json.dumps({"event": "refused", **exc.details}), flush=True)
+        return _fail(str(exc))
+    except (*EXPECTED_ERRORS, DatabaseError) as exc:
         return _fail(str(exc))
     finally:
         progress.close()

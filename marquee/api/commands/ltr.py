@@ -18,6 +18,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "train-ltr", help="train the LTR reranker (LightGBM lambdarank) on a BEIR split's hybrid candidates"
     )
     add_training_arguments(train, "model file (default: MODELS_DIR/ltr/model.txt)", served=True)
+    train.add_argument("--judged-only", action="store_true",
+                       help="with --list/--judgments: learn only from graded candidates (on by default for a list "
+                       "made from clicks, which says nothing of documents not shown often enough)")
     train.add_argument("--depth", type=int, default=100, help="candidates per query (the reranked window)")
     train.add_argument("--folds", type=int, default=5, help="query-grouped cross-validation folds")
     train.add_argument("--json", action="store_true", help="print one JSON object")
@@ -50,9 +53,11 @@ def run_train_served(args: argparse.Namespace, settings: Settings) -> int:
         if args.depth < 1 or args.folds < 2:
             raise ValueError("--depth must be >= 1 and --folds >= 2")
         qrels = load_judgment_source(args, settings.db_path)
+        judged_only = args.judged_only or _from_clicks(settings, args.list_name)
         services = MarqueeServices(settings, load_rerankers=False)  # a model being replaced is not loaded
         services.warm_up()
-        data = build_served_ranking_data(services.search, {q: q for q in qrels}, qrels, depth=args.depth)
+        data = build_served_ranking_data(services.search, {q: q for q in qrels}, qrels, depth=args.depth,
+                                         judged_only=judged_only)
         model = train(data, folds=args.folds)
         index = services.search.served_index()
     except (DatabaseError, RunFileError, SearchError, ValueError, FileNotFoundError) as exc:
@@ -61,12 +66,23 @@ def run_train_served(args: argparse.Namespace, settings: Settings) -> int:
     meta_path = save(model, data, out, {
         "judgments": args.list_name or str(args.judgments), "index": index, "depth": args.depth,
         "embedding_model": services.embedder.model_id, "fusion": services.retriever.config.fusion.__dict__,
-        "served_candidates": True,
+        "served_candidates": True, "judged_only": judged_only,
     })
     summary = {"model": str(out), "metadata": str(meta_path), "num_rounds": model.num_rounds, "cv": model.cv,
                "training_queries": len(data.groups), "training_rows": len(data.labels)}
     print(json.dumps(summary) if args.json else "  ".join(f"{k}={v}" for k, v in summary.items()))
     return 0
+
+
+def _from_clicks(settings: Settings, list_name: str | None) -> bool:
+    """Is the stored list made from clicks only (every write's provenance a click model)?"""
+    if list_name is None:
+        return False
+    from marquee.relevance.judgments import JudgmentStore
+
+    with JudgmentStore(settings.db_path) as store:
+        sources = {p["source"] for p in store.provenance(list_name)}
+    return sources == {"click_model"}
 
 
 def run_train(args: argparse.Namespace, settings: Settings) -> int:

@@ -122,6 +122,8 @@ def run_demo(args: argparse.Namespace, settings: Settings) -> int:
             alias=None,
             force=False,
             progress="bar",
+            gate=None,
+            max_drop=0.01,
         )
         code = run_reindex(reindex_args, settings)
         if code:
@@ -149,7 +151,7 @@ def install_bundled_model(settings: Settings) -> Path | None:
     from marquee.search.rerank import default_model_path
 
     source, target = bundled_model(settings), default_model_path(settings)
-    if target.exists() or not source.exists():
+    if settings.ltr_model or target.exists() or not source.exists():
         return None
     trained_with = json.loads(source.with_suffix(".json").read_text(encoding="utf-8")).get("embedding_model")
     if trained_with != make_embedder(settings).model_id:

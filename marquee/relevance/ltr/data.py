@@ -101,11 +101,14 @@ def build_served_ranking_data(
     qrels: Mapping[str, Mapping[str, float]],
     depth: int = DEFAULT_DEPTH,
     progress: Callable[[int, int], None] | None = None,
+    judged_only: bool = False,
 ) -> RankingData:
     """Like :func:`build_ranking_data`, over what ``service`` serves: each judged query goes through the service
     (understanding, filters, retrieval, fusion) to the point where ``rerank=ltr`` would run, and the candidates and
     preferences it would rerank are featurised. Queries the service answers without reranking (a browse: every
-    word was understood as a filter) are left out, as serving leaves them out."""
+    word was understood as a filter) are left out, as serving leaves them out. ``judged_only`` keeps only the
+    candidates the list grades: for click judgements, whose silence about a document means it was not shown
+    often enough, not that it is irrelevant."""
     recorder = CandidateRecorder()
     recording = SearchService(service.backend, service.retriever, service.config, understander=service.understander,
                               rerankers={"ltr": recorder})
@@ -116,9 +119,9 @@ def build_served_ranking_data(
     for done, qid in enumerate(judged, start=1):
         recorder.seen = None
         recording.search(SearchRequest(q=queries[qid], size=10, rerank="ltr", facets=False))
-        if recorder.seen is not None and recorder.seen[1]:
-            text, fused, preferences = recorder.seen
-            hits = fused[:depth]
+        text, fused, preferences = recorder.seen or ("", [], ())
+        hits = [h for h in fused[:depth] if not judged_only or h.id in qrels[qid]]
+        if hits:
             vector = service.retriever.queries.encode(text)
             blocks.append(extractor.compute(index, text, hits, vector, raw_query=queries[qid],
                                             preferences=preferences))
