@@ -10,7 +10,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints, create_model, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StringConstraints,
+    create_model,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from marquee.enrichment.readers import FORMATS as CATALOG_FORMATS
@@ -125,6 +134,14 @@ class ReindexBody(BaseModel):
     gate: str | None = Field(default=None, min_length=1, max_length=100,
                              description="a judgement list the new version must not do worse on than the served one")
     max_drop: float = Field(default=0.01, ge=0.0, le=1.0, description="with gate: the largest nDCG@10 drop allowed")
+
+
+class FromClicksBody(BaseModel):
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    model: Literal["coec", "pbm", "sdbn"] = Field(description="the click model to fit")
+    min_impressions: int = Field(default=5, ge=1, le=1_000_000, description="grade pairs shown this often or more")
+    since: AwareDatetime | None = Field(default=None, description="only events the server received from then on")
 
 
 class ModelDeployBody(BaseModel):

@@ -20,6 +20,7 @@ ADMIN_ROUTES = [
     ("GET", "/admin/judgments"),
     ("GET", "/admin/judgments/some-list"),
     ("PUT", "/admin/judgments/some-list"),
+    ("POST", "/admin/judgments/some-list/from-clicks"),
     ("GET", "/admin/models"),
     ("POST", "/admin/models/deploy"),
     ("POST", "/admin/models/rollback"),

@@ -3,8 +3,10 @@ judgements: deterministic per seed, every event stored exactly as sent, bounded,
 
 from __future__ import annotations
 
+import json
 import random
 import sqlite3
+import time
 from collections import Counter
 
 import pytest
@@ -13,7 +15,7 @@ from marquee.api.cli import main
 from marquee.relevance.clicks.judge import judge_from_events
 from marquee.relevance.judgments import JudgmentStore
 from marquee.relevance.simulation import ATTRACTION, SimulationError, ZipfQueries, clicks_for, simulate
-from tests.api.served import gunicorn, small_home
+from tests.api.served import ADMIN, Client, gunicorn, small_home
 
 QRELS = {"dick johnson is dead": {"s1": 3}, "blood water": {"s2": 3, "s5": 1}, "ganglands": {"s3": 3},
          "midnight mass": {"s6": 3}, "my little pony": {"s7": 3}, "sankofa": {"s8": 2}}
@@ -101,3 +103,27 @@ def test_clicks_become_a_judgement_list_with_provenance(server, capsys):
     assert main(["--home", str(home), "simulate", "--base", running.base, "--judgments",
                  str(home / "nope.csv"), "--sessions", "1"]) == 2
 
+
+
+def test_the_admin_api_grades_from_clicks_as_a_job_and_the_loop_trains_on_it(server, tmp_path):
+    running, home = server
+    simulate(running.base, QRELS, sessions=120, seed=21, concurrency=4, max_seconds=60)
+    client = Client(running.port)
+    status, raw = client.post_json("/admin/judgments/api-clicks/from-clicks", {"model": "coec", "min_impressions": 3},
+                                   ADMIN)
+    assert status == 202, raw
+    job_id = json.loads(raw)["id"]
+    for _ in range(200):
+        job = json.loads(client.request("GET", f"/admin/jobs/{job_id}", headers=ADMIN)[1])
+        if job["status"] in ("succeeded", "failed"):
+            break
+        time.sleep(0.05)
+    assert job["status"] == "succeeded", job
+    assert job["result"]["list"] == "api-clicks" and job["result"]["inserted"] > 0
+    bad = client.post_json("/admin/judgments/api-clicks/from-clicks", {"model": "ubm"}, ADMIN)
+    assert bad[0] == 400
+    client.close()
+    model = tmp_path / "clicks-model.txt"
+    assert main(["--home", str(home), "--embedder", "hashing", "train-ltr", "--list", "api-clicks", "--folds", "2",
+                 "--out", str(model)]) == 0
+    assert json.loads(model.with_suffix(".json").read_text())["judged_only"] is True  # a click list: graded only

@@ -8,16 +8,28 @@ whole upload is one transaction; bad rows abort it unless ``skip_bad_rows=true``
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Mapping
+from datetime import UTC
 from pathlib import Path
+from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
 from marquee.api.auth import protect
 from marquee.api.errors import ApiError
+from marquee.api.jobs import JobBusy, Progress
 from marquee.api.openapi import TEXT, Operation, documented
-from marquee.api.params import parse_query, read_body
-from marquee.api.schemas import JudgmentFormatParams, JudgmentImport, JudgmentLists, JudgmentUploadParams
+from marquee.api.params import parse_query, read_body, read_json_body
+from marquee.api.schemas import (
+    FromClicksBody,
+    Job,
+    JudgmentFormatParams,
+    JudgmentImport,
+    JudgmentLists,
+    JudgmentUploadParams,
+)
 from marquee.api.services import services
+from marquee.relevance.clicks.judge import judge_from_events
 from marquee.relevance.judgments import (
     JudgmentFormatError,
     JudgmentStore,
@@ -31,6 +43,7 @@ bp = Blueprint("judgments", __name__, url_prefix="/admin/judgments")
 protect(bp)
 MAX_UPLOAD_BYTES = 16 * 1024 * 1024
 MAX_NAME = 100
+MAX_BODY = 16 * 1024
 
 
 def _store() -> JudgmentStore:
@@ -99,3 +112,29 @@ def download(name: str) -> Response:
         text = target.read_text(encoding="utf-8")
     disposition = f'attachment; filename="{name[:40]}.{params.format}"' if name.isidentifier() else "attachment"
     return Response(text, mimetype=TEXT, headers={"Content-Disposition": disposition})
+
+
+@bp.post("/<name>/from-clicks")
+@documented(Operation(
+    "Grade (query, document) pairs from the logged clicks into a list, with a click model (background job)",
+    {202: Job}, body=FromClicksBody, errors=(409,), auth=True, tag="admin",
+    description="The same as `marquee judgments from-clicks`; poll GET /admin/jobs/{job_id}.",
+))
+def from_clicks(name: str) -> tuple[Response, int]:
+    _check_name(name)
+    body = read_json_body(FromClicksBody, MAX_BODY, code="invalid_body")
+    svc = services(current_app)
+    since = None if body.since is None else body.since.astimezone(UTC).isoformat(timespec="milliseconds").replace(
+        "+00:00", "Z")
+
+    def work(progress: Progress) -> Mapping[str, Any]:
+        progress("fitting", {"model": body.model})
+        report, evidence = judge_from_events(svc.database, name, body.model, min_impressions=body.min_impressions,
+                                             since=since)
+        return {"list": name, **report.to_dict(), "evidence": evidence}
+
+    try:
+        job = svc.jobs.start("from-clicks", work)
+    except JobBusy as exc:
+        raise ApiError(409, "job_running", str(exc)) from None
+    return jsonify(job), 202
