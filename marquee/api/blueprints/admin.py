@@ -15,7 +15,7 @@ from pydantic import BaseModel
 from marquee.api.auth import protect
 from marquee.api.commands.models import deploy_model, model_state
 from marquee.api.errors import ApiError
-from marquee.api.jobs import JobBusy, Progress, public
+from marquee.api.jobs import JobBusy, Progress, Work, public
 from marquee.api.openapi import Operation, documented
 from marquee.api.params import read_json_body
 from marquee.api.reindex import SourceNotAllowed, reindex_work
@@ -54,6 +54,14 @@ def _body(model: type[M]) -> M:
     return read_json_body(model, MAX_ADMIN_BODY, code="invalid_body", allow_empty=True)
 
 
+def start_job(svc: MarqueeServices, kind: str, work: Work) -> dict[str, Any]:
+    """Start a background job, or 409 while another one runs (one job at a time, across workers)."""
+    try:
+        return svc.jobs.start(kind, work)
+    except JobBusy as exc:
+        raise ApiError(409, "job_running", str(exc)) from None
+
+
 def _body_required(model: type[M]) -> M:
     return read_json_body(model, MAX_ADMIN_BODY, code="invalid_body")
 
@@ -74,11 +82,7 @@ def reindex() -> tuple[Response, int]:
         raise ApiError(400, "invalid_source", str(exc)) from None
     if body.gate is not None and JudgmentStore(svc.database).find_list(body.gate) is None:
         raise ApiError(400, "invalid_gate", f"no judgement list named {body.gate!r} to gate on")
-    try:
-        job = svc.jobs.start("reindex", work)
-    except JobBusy as exc:
-        raise ApiError(409, "job_running", str(exc)) from None
-    return jsonify(job), 202
+    return jsonify(start_job(svc, "reindex", work)), 202
 
 
 @bp.get("/jobs")
@@ -151,11 +155,7 @@ def deploy() -> tuple[Response, int]:
         progress("gating" if body.gate else "deploying", {"model": str(model)})
         return deploy_model(svc.settings, model, body.gate, body.max_drop)
 
-    try:
-        job = svc.jobs.start("deploy-model", work)
-    except JobBusy as exc:
-        raise ApiError(409, "job_running", str(exc)) from None
-    return jsonify(job), 202
+    return jsonify(start_job(svc, "deploy-model", work)), 202
 
 
 @bp.post("/models/rollback")

@@ -16,8 +16,9 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify, request
 
 from marquee.api.auth import protect
+from marquee.api.blueprints.admin import start_job
 from marquee.api.errors import ApiError
-from marquee.api.jobs import JobBusy, Progress
+from marquee.api.jobs import Progress
 from marquee.api.openapi import TEXT, Operation, documented
 from marquee.api.params import parse_query, read_body, read_json_body
 from marquee.api.schemas import (
@@ -133,8 +134,4 @@ def from_clicks(name: str) -> tuple[Response, int]:
                                              since=since)
         return {"list": name, **report.to_dict(), "evidence": evidence}
 
-    try:
-        job = svc.jobs.start("from-clicks", work)
-    except JobBusy as exc:
-        raise ApiError(409, "job_running", str(exc)) from None
-    return jsonify(job), 202
+    return jsonify(start_job(svc, "from-clicks", work)), 202

@@ -60,26 +60,40 @@ def build_ranking_data(
 
     Negative grades are clipped to 0: lambdarank needs non-negative integer labels."""
     extractor = extractor or FeatureExtractor(retriever.backend)
-    blocks, labels, groups, qids, doc_ids = [], [], [], [], []
+    rows = _Rows()
     judged = sorted(qid for qid in qrels if qid in queries)
     for done, qid in enumerate(judged, start=1):
         text = queries[qid]
-        candidates = retriever.retrieve(index, "hybrid", text, Filters(), depth, fusion)
-        hits = candidates.fused[:depth]
+        hits = retriever.retrieve(index, "hybrid", text, Filters(), depth, fusion).fused[:depth]
         if hits:
             vector = retriever.queries.encode(text)
-            blocks.append(extractor.compute(index, text, hits, vector, raw_query=text))
-            grades = qrels[qid]
-            labels.extend(max(0, int(grades.get(h.id, 0))) for h in hits)
-            groups.append(len(hits))
-            qids.append(qid)
-            doc_ids.extend(h.id for h in hits)
+            rows.add(qid, hits, extractor.compute(index, text, hits, vector, raw_query=text), qrels[qid])
         if progress is not None:
             progress(done, len(judged))
-    features = np.vstack(blocks) if blocks else np.zeros((0, len(FEATURES)))
-    return RankingData(
-        features, np.asarray(labels, dtype=np.float64), np.asarray(groups, dtype=np.int64), tuple(qids), tuple(doc_ids)
-    )
+    return rows.data()
+
+
+class _Rows:
+    """Feature blocks, labels and groups, one query at a time, into :class:`RankingData`."""
+
+    def __init__(self) -> None:
+        self.blocks: list[np.ndarray] = []
+        self.labels: list[int] = []
+        self.groups: list[int] = []
+        self.qids: list[str] = []
+        self.doc_ids: list[str] = []
+
+    def add(self, qid: str, hits: Sequence[FusedHit], features: np.ndarray, grades: Mapping[str, float]) -> None:
+        self.blocks.append(features)
+        self.labels.extend(max(0, int(grades.get(h.id, 0))) for h in hits)  # lambdarank: labels >= 0
+        self.groups.append(len(hits))
+        self.qids.append(qid)
+        self.doc_ids.extend(h.id for h in hits)
+
+    def data(self) -> RankingData:
+        features = np.vstack(self.blocks) if self.blocks else np.zeros((0, len(FEATURES)))
+        return RankingData(features, np.asarray(self.labels, dtype=np.float64),
+                           np.asarray(self.groups, dtype=np.int64), tuple(self.qids), tuple(self.doc_ids))
 
 
 class CandidateRecorder:
@@ -114,7 +128,7 @@ def build_served_ranking_data(
                               rerankers={"ltr": recorder})
     index = service.served_index()
     extractor = FeatureExtractor(service.backend)
-    blocks, labels, groups, qids, doc_ids = [], [], [], [], []
+    rows = _Rows()
     judged = sorted(qid for qid in qrels if qid in queries)
     for done, qid in enumerate(judged, start=1):
         recorder.seen = None
@@ -123,16 +137,8 @@ def build_served_ranking_data(
         hits = [h for h in fused[:depth] if not judged_only or h.id in qrels[qid]]
         if hits:
             vector = service.retriever.queries.encode(text)
-            blocks.append(extractor.compute(index, text, hits, vector, raw_query=queries[qid],
-                                            preferences=preferences))
-            grades = qrels[qid]
-            labels.extend(max(0, int(grades.get(h.id, 0))) for h in hits)
-            groups.append(len(hits))
-            qids.append(qid)
-            doc_ids.extend(h.id for h in hits)
+            features = extractor.compute(index, text, hits, vector, raw_query=queries[qid], preferences=preferences)
+            rows.add(qid, hits, features, qrels[qid])
         if progress is not None:
             progress(done, len(judged))
-    features = np.vstack(blocks) if blocks else np.zeros((0, len(FEATURES)))
-    return RankingData(
-        features, np.asarray(labels, dtype=np.float64), np.asarray(groups, dtype=np.int64), tuple(qids), tuple(doc_ids)
-    )
+    return rows.data()
