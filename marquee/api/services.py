@@ -12,6 +12,7 @@ from marquee.api.commands.models import GateFailed
 from marquee.api.jobs import JobRunner
 from marquee.api.wiring import make_backend, make_embedder, make_retriever
 from marquee.indexing.reindex import EXPECTED_ERRORS
+from marquee.search.backends.base import UbiSink
 from marquee.search.rerank import rerankers_for
 from marquee.search.service import SearchService, ServiceConfig
 from marquee.search.suggest import Suggester
@@ -41,6 +42,8 @@ class MarqueeServices:
         self._warm_lock = threading.Lock()
         # One per process, connections per thread; the file is created by the first store that needs it.
         self.database = Database(settings.db_path)
+        # On OpenSearch, events are also kept in the UBI indices for the cluster's own tools.
+        self.ubi: UbiSink | None = self.backend if isinstance(self.backend, UbiSink) else None
 
     def init_app(self, app: Flask) -> None:
         app.extensions["marquee"] = self

@@ -226,3 +226,29 @@ def test_openapi_document_and_docs_page(client):
     assert "<script" not in html and "https://" not in html
     for path in spec["paths"]:
         assert f"<code>{path}</code>" in html
+
+
+def test_events_are_also_copied_to_ubi_when_the_backend_keeps_them(app, client, monkeypatch):
+    class Recorder:
+        def __init__(self):
+            self.written = []
+
+        def write_ubi(self, query_doc, events):
+            self.written.append((query_doc, events))
+
+    svc = app.extensions["marquee"]
+    recorder = Recorder()
+    monkeypatch.setattr(svc, "ubi", recorder)
+    assert client.post("/events", json=event(query_id="ubi-1")).status_code == 202
+    ((query_doc, events),) = recorder.written
+    assert query_doc["query_id"] == "ubi-1" and [e["action_name"] for e in events] == ["impression", "impression",
+                                                                                     "click"]
+
+    class Failing:
+        def write_ubi(self, query_doc, events):
+            from marquee.search.backends.base import BackendError
+
+            raise BackendError("cluster unreachable")
+
+    monkeypatch.setattr(svc, "ubi", Failing())
+    assert client.post("/events", json=event(query_id="ubi-2")).status_code == 202  # stored in SQLite all the same

@@ -298,3 +298,21 @@ def test_bucket_keys_become_the_strings_users_filter_on():
     assert bucket_key({"key": 2000.0, "doc_count": 1}) == "2000"  # numeric keys may arrive as doubles
     assert bucket_key({"key": 7.5, "doc_count": 1}) == "7.5"
     assert bucket_key({"key": 1451606400000, "key_as_string": "2016-01-01", "doc_count": 1}) == "2016-01-01"
+
+
+def test_events_go_to_the_ubi_indices_in_one_bulk_request():
+    from datetime import UTC, datetime
+
+    from marquee.relevance.clicks.events import SearchEvent
+    from marquee.search.backends.base import UbiSink
+
+    script = Script((200, "bulk_ubi_created.json"))
+    backend, _ = backend_for(script, prefix="test-")
+    assert isinstance(backend, UbiSink)
+    event = SearchEvent(query_id="q-9", query="space", timestamp=datetime(2026, 12, 1, tzinfo=UTC),
+                        impressions=[{"doc_id": "d1", "position": 1}])
+    backend.write_ubi(*event.to_ubi())
+    ((method, url, _params, body),) = script.requests
+    assert (method, url) == ("POST", "/_bulk")
+    assert [line.get("index", {}).get("_index") for line in body[::2]] == ["ubi_queries", "ubi_events"]  # unprefixed
+    assert body[1]["query_id"] == "q-9" and body[3]["event_attributes"]["object"]["object_id"] == "d1"

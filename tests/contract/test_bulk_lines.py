@@ -67,3 +67,23 @@ def test_misspelled_source_field_is_caught():
     assert any("'genre' was unexpected" in e for e in errors), errors
     short = source | {"embedding": np.zeros(3).tolist()}
     assert list(validator.iter_errors(short))
+
+
+def test_ubi_lines_are_bulk_operations_into_the_plugins_indices(spec):
+    from datetime import UTC, datetime
+
+    from marquee.relevance.clicks.events import SearchEvent
+    from marquee.search.backends.opensearch_bodies import ubi_actions
+
+    event = SearchEvent(query_id="q-1", query="heat", client_id="c-1", session_id="s-1",
+                        timestamp=datetime(2026, 12, 1, 10, tzinfo=UTC),
+                        impressions=[{"doc_id": "m1", "position": 1}, {"doc_id": "m2", "position": 2}],
+                        clicks=[{"doc_id": "m2", "position": 2, "dwell_ms": 900}])
+    lines = ubi_actions(*event.to_ubi())
+    assert [(a["index"]["_index"], s.get("action_name")) for a, s in lines] == [
+        ("ubi_queries", None), ("ubi_events", "impression"), ("ubi_events", "impression"), ("ubi_events", "click")]
+    assert lines[0][0]["index"]["_id"] == "q-1" and lines[0][1]["user_query"] == "heat"
+    assert len({a["index"]["_id"] for a, _ in lines[1:]}) == 3  # one id per event
+    assert ubi_actions(*event.to_ubi()) == lines  # a re-sent record overwrites the same documents
+    for action, _source in lines:
+        assert spec.schema_errors(BULK, "OperationContainer", action) == []

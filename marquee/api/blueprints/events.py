@@ -6,6 +6,8 @@ the API and the store share one contract) and stored in the SQLite event store u
 
 from __future__ import annotations
 
+import logging
+
 from flask import Blueprint, Response, current_app, g, jsonify
 
 from marquee.api.errors import ApiError
@@ -15,8 +17,10 @@ from marquee.api.schemas import EventAccepted
 from marquee.api.services import services
 from marquee.relevance.clicks.events import SearchEvent
 from marquee.relevance.clicks.store import EventConflict, EventStore
+from marquee.search.backends.base import BackendError
 
 bp = Blueprint("events", __name__)
+log = logging.getLogger(__name__)
 MAX_EVENT_BYTES = 256 * 1024
 
 
@@ -30,10 +34,16 @@ MAX_EVENT_BYTES = 256 * 1024
 def record_event() -> tuple[Response, int]:
     event = read_json_body(SearchEvent, MAX_EVENT_BYTES, code="invalid_event")
     g.query_id = event.query_id
+    svc = services(current_app)
     try:
-        result = EventStore(services(current_app).database).record(event)
+        result = EventStore(svc.database).record(event)
     except EventConflict as exc:
         raise ApiError(409, "event_conflict", str(exc)) from None
+    if svc.ubi is not None:  # stored already (the 202 is about SQLite): a UBI failure is logged, not the client's
+        try:
+            svc.ubi.write_ubi(*event.to_ubi())
+        except BackendError as exc:
+            log.warning("event %s not copied to the UBI indices: %s", event.query_id, exc)
     return jsonify({
         "query_id": event.query_id,
         "new_query": result.new_query,

@@ -186,3 +186,11 @@ class LtrPlugin(Protocol):
     def ltr_put_featureset(self, body: Mapping[str, Any], store: str | None = None) -> None: ...
 
     def ltr_put_model(self, featureset: str, body: Mapping[str, Any], store: str | None = None) -> None: ...
+
+
+@runtime_checkable
+class UbiSink(Protocol):
+    """Keeps search events in the User Behavior Insights indices (``ubi_queries``, ``ubi_events``), so a
+    cluster's own tools read them; the event store in SQLite stays the record marquee learns from."""
+
+    def write_ubi(self, query_doc: Mapping[str, Any], events: Sequence[Mapping[str, Any]]) -> None: ...

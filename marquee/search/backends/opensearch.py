@@ -42,6 +42,7 @@ from marquee.search.backends.opensearch_bodies import (
     lexical_body,
     mget_body,
     scan_body,
+    ubi_actions,
     upsert_action,
 )
 from marquee.search.backends.opensearch_pipelines import pipeline_body, pipeline_id
@@ -345,6 +346,12 @@ class OpenSearchBackend:
         result = parse_hits(self._search(index, hybrid_body(query, vector, k), "hybrid search", search_pipeline=pid))
         hits = sorted(result.hits, key=lambda h: (-h.score, h.id))
         return SearchResult([Hit(h.id, h.score) for h in hits], result.total)
+
+    def write_ubi(self, query_doc: Mapping[str, Any], events: Sequence[Mapping[str, Any]]) -> None:
+        """One search record into the UBI indices (their names are the plugin's, never prefixed)."""
+        result = self._bulk(ubi_actions(query_doc, events))
+        if result.failed:
+            raise BackendError(f"{len(result.failed)} UBI documents not stored: {result.failed[0].reason}")
 
     def ltr_create_store(self, store: str | None = None) -> None:
         """The LTR feature store (``PUT /_ltr`` or ``PUT /_ltr/{store}``; no body); one that exists is kept."""

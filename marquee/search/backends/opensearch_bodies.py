@@ -8,6 +8,7 @@ Each builder returns a fresh ``dict`` that is valid JSON.
 from __future__ import annotations
 
 import copy
+import hashlib
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -43,6 +44,25 @@ def upsert_action(index: str, doc: Mapping[str, Any]) -> tuple[dict[str, Any], d
 def delete_action(index: str, doc_id: str) -> tuple[dict[str, Any], None]:
     """One bulk ``delete`` action line (deletes carry no source line)."""
     return {"delete": {"_index": index, "_id": doc_id}}, None
+
+
+UBI_QUERIES, UBI_EVENTS = "ubi_queries", "ubi_events"  # the UBI plugin's own index names (tools read them there)
+
+
+def ubi_actions(query_doc: Mapping[str, Any], events: Sequence[Mapping[str, Any]]) -> list[tuple[dict[str, Any],
+                                                                                                  dict[str, Any]]]:
+    """Bulk lines for one search record as UBI documents: the query into ``ubi_queries`` (id: its query_id) and
+    each event into ``ubi_events``, with an id made of what identifies it (query, action, object, position,
+    time) so a client re-sending a record overwrites its events instead of counting them twice."""
+    actions = [({"index": {"_index": UBI_QUERIES, "_id": str(query_doc["query_id"])}}, dict(query_doc))]
+    for event in events:
+        attributes = event.get("event_attributes") or {}
+        key = "\x1f".join(str(part) for part in (
+            event.get("query_id"), event.get("action_name"), (attributes.get("object") or {}).get("object_id"),
+            (attributes.get("position") or {}).get("ordinal"), event.get("timestamp")))
+        event_id = hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
+        actions.append(({"index": {"_index": UBI_EVENTS, "_id": event_id}}, dict(event)))
+    return actions
 
 
 def alias_swap_body(alias: str, index: str, previous: str | None) -> dict[str, Any]:
