@@ -27,7 +27,7 @@ class SourceNotAllowed(ValueError):
 def catalog_source(settings: Settings, body: ReindexBody) -> CatalogSource:
     """The file to read and its format, checked before any job starts (each a 400 in the view): inside one of
     ``settings.allowed_catalog_dirs`` once symlinks and ``..`` are resolved (FileNotFoundError if absent)."""
-    source = Path(body.source) if body.source else Path(settings.catalog)
+    source = Path(body.source)
     resolved = source.resolve()
     allowed = settings.allowed_catalog_dirs
     if not any(resolved.is_relative_to(folder) for folder in allowed):
@@ -35,7 +35,7 @@ def catalog_source(settings: Settings, body: ReindexBody) -> CatalogSource:
                                "set MARQUEE_CATALOG_DIRS to allow others")
     if not resolved.exists():
         raise FileNotFoundError(f"catalog not found on the server: {source}")
-    return CatalogSource(resolved, body.format or settings.catalog_format)
+    return CatalogSource(resolved, body.format)
 
 
 def reindex_work(settings: Settings, embedder: Embedder, body: ReindexBody) -> Work:
@@ -49,7 +49,7 @@ def reindex_work(settings: Settings, embedder: Embedder, body: ReindexBody) -> W
                 source, indexer=make_indexer(settings, backend, progress, checks),
                 enricher=make_enricher(settings, embedder, use_ner=not body.no_ner), alias=settings.alias,
                 rejects_path=default_rejects_path(settings.home, source.path), max_chars=settings.max_text_chars,
-                force=body.force,
+                force=body.force, replace_source=body.replace_source,
             )
         finally:
             backend.close()

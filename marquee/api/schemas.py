@@ -125,12 +125,14 @@ class JudgmentUploadParams(JudgmentFormatParams):
 class ReindexBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    source: str | None = Field(
-        default=None, max_length=4096, pattern=NO_NUL, description="catalog path on the server (default: settings)"
-    )
-    format: Literal[CATALOG_FORMATS] | None = Field(default=None)  # type: ignore[valid-type]
+    source: str = Field(min_length=1, max_length=4096, pattern=NO_NUL,
+                        description="catalog path on the server, inside a catalog folder (required: no default "
+                        "catalog can replace what is served)")
+    format: Literal[CATALOG_FORMATS] = Field(description="the catalog's format (required)")  # type: ignore[valid-type]
     no_ner: StrictBool = Field(default=False, description="skip spaCy NER (catalog entities only)")
     force: StrictBool = Field(default=False, description="swap even if the new version is much smaller")
+    replace_source: StrictBool = Field(default=False, description="allow replacing the served catalog with another "
+                                       "one (under half the ids in common)")
     gate: str | None = Field(default=None, min_length=1, max_length=100,
                              description="a judgement list the new version must not do worse on than the served one")
     max_drop: float = Field(default=0.01, ge=0.0, le=1.0, description="with gate: the largest nDCG@10 drop allowed")
@@ -163,6 +165,13 @@ class ModelState(BaseModel):
 class ModelRollback(BaseModel):
     previous: str
     serves: str
+
+
+class AliasSetBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    version: str = Field(min_length=1, max_length=200, pattern=r"^[a-z0-9_.-]+$", description="e.g. catalog-v0003")
+    alias: str | None = Field(default=None, min_length=1, max_length=100, pattern=r"^[a-z0-9_.-]+$")
 
 
 class RollbackBody(BaseModel):
@@ -290,7 +299,7 @@ class Indices(BaseModel):
 
 class RollbackResult(BaseModel):
     alias: str
-    previous: str
+    previous: str | None
     serves: str
 
 

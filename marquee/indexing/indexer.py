@@ -111,9 +111,13 @@ class Indexer:
         rejects: RejectsWriter | None = None,
         force: bool = False,
         provenance: Mapping[str, Any] | None = None,
+        replace_source: bool = False,
     ) -> IndexReport:
-        """``provenance``: what the version is built from (source file, its hash, format, embedder...), kept
-        in the ledger and shown by ``alias show`` / ``GET /admin/indices``."""
+        """``replace_source``: allow a new version that shares under half its ids with the served one (another
+        catalog, not a new edition of this one: refused otherwise, since it would replace what is served).
+        ``provenance``: what the version is built from (source file, its hash, format, embedder...), kept
+        in the ledger and shown by ``alias show`` / ``GET /admin/indices``; read again when the version is
+        recorded ready, so a caller may complete it (row and reject counts) while the documents are read."""
         started = time.perf_counter()
         rejects = rejects or RejectsWriter(None)
         with alias_lock(self.state_dir, alias):
@@ -130,10 +134,12 @@ class Indexer:
             try:
                 self.backend.create_index(index, mappings.load())
                 self.on_event("created", {"index": index, "previous": current, "known_documents": len(previous)})
-                self._write(index, documents(previous), report, rejects)
+                shared = self._write(index, documents(previous), report, rejects, previous)
                 self.backend.refresh(index)
                 self.on_event("committed", {"index": index, "indexed": report.indexed})
                 self._sanity_check(index, report, current, force)
+                if current is not None and previous and not replace_source:
+                    self._same_catalog(index, current, shared, report.indexed, len(previous))
                 for check in self.checks:
                     try:
                         outcome = dict(check(index, current))
@@ -149,6 +155,9 @@ class Indexer:
                 ledgers.save(ledger)
                 raise
             record.state, record.finished_at = READY, utc_now()
+            # the caller's provenance again: what was read (row and reject counts) is known only now
+            record.provenance = {**dict(provenance or {}), **{k: v for k, v in record.provenance.items()
+                                                            if k == "checks"}}
             record.documents, record.failed = report.indexed, len(report.failed)
             ledgers.save(ledger)
             self.backend.swap_alias(alias, index)
@@ -159,16 +168,28 @@ class Indexer:
             return report
 
     def _write(
-        self, index: str, documents: Iterable[EnrichedDocument], report: IndexReport, rejects: RejectsWriter
-    ) -> None:
+        self, index: str, documents: Iterable[EnrichedDocument], report: IndexReport, rejects: RejectsWriter,
+        served: Mapping[str, Previous],
+    ) -> int:
+        """Write in batches; returns how many written ids the served version also holds."""
         iterator = iter(documents)
+        shared = 0
         while batch := list(islice(iterator, self.batch_size)):
+            shared += sum(1 for doc in batch if doc.document.id in served)
             result = self.backend.bulk_upsert(index, [to_index_source(doc) for doc in batch])
             report.indexed += result.succeeded
             for failure in result.failed:
                 report.failed.append(failure)
                 rejects.write(Reject(0, failure.id, f"index: {failure.reason}"))
             self.on_event("bulk", {"index": index, "indexed": report.indexed, "failed": len(report.failed)})
+        return shared
+
+    def _same_catalog(self, index: str, current: str, shared: int, written: int, served: int) -> None:
+        if shared < 0.5 * min(written, served):
+            raise SanityCheckFailed(
+                f"{index} shares {shared} of its {written} ids with the {served} of {current}: another catalog, "
+                "not a new edition of the one served; pass --replace-source (API: replace_source) to replace it"
+            )
 
     def _sanity_check(self, index: str, report: IndexReport, current: str | None, force: bool) -> None:
         count = self.backend.stats(index).doc_count
@@ -251,6 +272,21 @@ class Indexer:
             self.backend.swap_alias(alias, older[-1])
             self.on_event("swapped", {"alias": alias, "index": older[-1], "previous": current})
             return current, older[-1]
+
+    def serve(self, alias: str, version: str) -> tuple[str | None, str]:
+        """Point the alias at any ready version it keeps (``marquee alias set``); returns (from, to)."""
+        with alias_lock(self.state_dir, alias):
+            ledger = self._adopt(alias, VersionLedger(self.state_dir, alias).load())
+            record = ledger.records.get(version)
+            if record is None or version not in self._on_disk(alias):
+                kept = ", ".join(self._on_disk(alias)) or "none"
+                raise BackendError(f"{alias!r} keeps no version named {version!r} (kept: {kept})")
+            if record.state != READY:
+                raise BackendError(f"{version} is {record.state}, not ready to serve")
+            current = self.backend.get_alias(alias)
+            self.backend.swap_alias(alias, version)
+            self.on_event("swapped", {"alias": alias, "index": version, "previous": current})
+            return current, version
 
     def versions(self, alias: str) -> list[dict[str, Any]]:
         """Every version of the alias on disk with its state, for people: ``serving``, ``ready`` (kept; also a

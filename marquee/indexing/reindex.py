@@ -10,13 +10,20 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from marquee import mappings
-from marquee.enrichment.pipeline import Enricher, EnrichmentStats, RejectsWriter, read_enriched
+from marquee.enrichment.pipeline import (
+    EnrichedDocument,
+    Enricher,
+    EnrichmentStats,
+    Previous,
+    RejectsWriter,
+    read_enriched,
+)
 from marquee.enrichment.readers import read_catalog
 from marquee.indexing.indexer import Indexer, IndexReport, SanityCheckFailed
 from marquee.indexing.locking import AliasBusy
@@ -79,24 +86,30 @@ def reindex_catalog(
     rejects_path: Path | None,
     max_chars: int,
     force: bool = False,
+    replace_source: bool = False,
 ) -> ReindexOutcome:
     """Read ``source``, enrich (reusing vectors of unchanged documents), build and check a new version, swap.
 
     Raises one of :data:`EXPECTED_ERRORS`; whatever it raises, the served version is untouched."""
     path = Path(source.path)
     items = read_catalog(path, source.format, field_map=source.field_map, max_chars=max_chars)
-    provenance = {
+    provenance: dict[str, object] = {
         "source": str(path.resolve()), "source_sha256": file_sha256(path), "format": source.format,
         "embedder": enricher.embedder.model_id, "ner": enricher.extractor.use_ner,
         "mapping_sha256": mappings.fingerprint(),
     }
     stats = EnrichmentStats()
     rejects = RejectsWriter(rejects_path)
+
+    def documents(previous: Mapping[str, Previous]) -> Iterator[EnrichedDocument]:
+        yield from enricher.run(items, previous, rejects, stats)
+        # read to the end: what the version holds is now known, and goes into its record before the swap
+        provenance.update(read=stats.read, rejected=stats.rejected, reject_reasons=dict(stats.reject_reasons),
+                          rejects_file=str(rejects_path) if stats.rejected and rejects_path else None)
+
     try:
-        report = indexer.build_and_swap(
-            alias, lambda previous: enricher.run(items, previous, rejects, stats), rejects=rejects, force=force,
-            provenance=provenance,
-        )
+        report = indexer.build_and_swap(alias, documents, rejects=rejects, force=force, provenance=provenance,
+                                        replace_source=replace_source)
     except SanityCheckFailed as exc:
         if stats.enriched == 0:
             where = f"; the rejected rows are in {rejects_path}" if stats.rejected and rejects_path else ""
@@ -109,7 +122,8 @@ def reindex_catalog(
 
 
 def index_enriched(
-    path: Path, *, indexer: Indexer, alias: str, rejects_path: Path | None, force: bool = False
+    path: Path, *, indexer: Indexer, alias: str, rejects_path: Path | None, force: bool = False,
+    replace_source: bool = False,
 ) -> IndexReport:
     """Index an enriched JSONL file (``marquee enrich`` output) into a new version and swap."""
     if not path.exists():
@@ -117,7 +131,7 @@ def index_enriched(
     rejects = RejectsWriter(rejects_path)
     try:
         return indexer.build_and_swap(
-            alias, lambda _previous: read_enriched(path), rejects=rejects, force=force,
+            alias, lambda _previous: read_enriched(path), rejects=rejects, force=force, replace_source=replace_source,
             provenance={"source": str(path.resolve()), "source_sha256": file_sha256(path), "format": "enriched",
                         "mapping_sha256": mappings.fingerprint()},
         )

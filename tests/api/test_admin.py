@@ -17,6 +17,7 @@ ADMIN_ROUTES = [
     ("GET", "/admin/jobs/0123456789abcdef0123456789abcdef"),
     ("GET", "/admin/indices"),
     ("POST", "/admin/aliases/rollback"),
+    ("POST", "/admin/aliases/set"),
     ("GET", "/admin/judgments"),
     ("GET", "/admin/judgments/some-list"),
     ("PUT", "/admin/judgments/some-list"),
@@ -66,7 +67,8 @@ def test_indices_lists_the_served_version(client, admin_headers):
     assert provenance == {
         "source": str(CATALOG.resolve()), "source_sha256": hashlib.sha256(CATALOG.read_bytes()).hexdigest(),
         "format": "netflix", "embedder": HashingEmbedder().model_id, "ner": False,
-        "mapping_sha256": mappings.fingerprint(),
+        "mapping_sha256": mappings.fingerprint(), "read": 8807, "rejected": 0, "reject_reasons": {},
+        "rejects_file": None,
     }
 
 
@@ -80,14 +82,15 @@ def test_rollback_with_a_single_version_is_a_conflict(client, admin_headers):
 def test_admin_bodies_are_validated(client, admin_headers):
     unknown = client.post("/admin/reindex", headers=admin_headers, json={"sourse": "x"})
     assert unknown.status_code == 400 and unknown.get_json()["error"]["code"] == "invalid_body"
-    missing = client.post("/admin/reindex", headers=admin_headers, json={"source": "/nonexistent/catalog.csv"})
+    missing = client.post("/admin/reindex", headers=admin_headers, json={"source": "/nonexistent/catalog.csv",
+                                                                          "format": "netflix"})
     assert missing.status_code == 400 and missing.get_json()["error"]["code"] == "invalid_source"
     assert client.post("/admin/reindex", headers=admin_headers, data="[1]",
                        content_type="application/json").status_code == 400
     assert client.post("/admin/reindex", headers=admin_headers, data="{}").status_code == 415  # no Content-Type
     huge = client.post("/admin/reindex", headers=admin_headers, data="{" + " " * 20_000 + "}")
     assert huge.status_code == 413
-    for flag in ({"force": 0}, {"force": "true"}, {"no_ner": 1}):
+    for flag in ({"force": 0}, {"force": "true"}, {"no_ner": 1}, {}, {"format": "netflix"}):
         strict = client.post("/admin/reindex", headers=admin_headers, json=flag)
         assert strict.status_code == 400 and strict.get_json()["error"]["code"] == "invalid_body", flag
 
@@ -101,7 +104,7 @@ def test_reindex_reads_only_from_the_catalog_folders(app, client, admin_headers,
     link.unlink(missing_ok=True)
     link.symlink_to(outside)
     for source in ("/etc/passwd", str(outside), str(home / "catalogs" / ".." / "marquee.sqlite3"), str(link)):
-        response = client.post("/admin/reindex", headers=admin_headers, json={"source": source})
+        response = client.post("/admin/reindex", headers=admin_headers, json={"source": source, "format": "netflix"})
         assert response.status_code == 400, source
         error = response.get_json()["error"]
         assert error["code"] == "invalid_source" and "must be inside one of the catalog folders" in error["message"]

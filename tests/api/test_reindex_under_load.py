@@ -62,7 +62,8 @@ def test_reindex_while_searching(small_app):
                           json={"source": str(home / "catalogs" / "second.csv.gz"), "format": "netflix", "no_ner": True})
     assert started.status_code == 202, started.get_json()
     job = started.get_json()
-    busy = client.post("/admin/reindex", headers=HEADERS, json={"source": str(home / "catalogs" / "second.csv.gz")})
+    busy = client.post("/admin/reindex", headers=HEADERS, json={"source": str(home / "catalogs" / "second.csv.gz"),
+                                                                 "format": "netflix"})
     finished = wait_for(client, job["id"])
     time.sleep(0.3)  # let the loaders see the new version
     stop.set()

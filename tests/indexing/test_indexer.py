@@ -155,3 +155,14 @@ def test_incremental_reindex_reuses_every_vector(backend, tmp_path):
     stats = EnrichmentStats()
     indexer.build_and_swap("catalog", lambda previous: enricher.run(docs(8), previous, stats=stats))
     assert (stats.embeddings_computed, stats.embeddings_reused) == (0, 8)
+
+
+def test_any_ready_version_can_be_served_and_numbers_move_on(backend, tmp_path):
+    indexer = Indexer(backend, tmp_path / "locks", keep_versions=3)
+    for tag in ("a", "b", "c"):
+        build(indexer, docs(3, tag))
+    assert indexer.serve("catalog", "catalog-v0001") == ("catalog-v0003", "catalog-v0001")  # back two
+    assert indexer.serve("catalog", "catalog-v0003") == ("catalog-v0001", "catalog-v0003")  # and forward again
+    with pytest.raises(BackendError, match=r"keeps no version named 'catalog-v0009' \(kept: catalog-v0001, "):
+        indexer.serve("catalog", "catalog-v0009")
+    assert build(indexer, docs(3, "d")).index == "catalog-v0004"

@@ -20,6 +20,7 @@ from marquee.api.openapi import Operation, documented
 from marquee.api.params import read_json_body
 from marquee.api.reindex import SourceNotAllowed, reindex_work
 from marquee.api.schemas import (
+    AliasSetBody,
     Indices,
     Job,
     JobList,
@@ -70,11 +71,11 @@ def _body_required(model: type[M]) -> M:
 @documented(Operation(
     "Re-index the catalog into a new version and swap the alias (background job)", {202: Job},
     body=ReindexBody, errors=(409,), auth=True, tag="admin",
-    description="Starts a job and returns it at once; poll GET /admin/jobs/{job_id}. One job at a time (409).",
-    body_required=False,
+    description="Starts a job and returns it at once; poll GET /admin/jobs/{job_id}. One job at a time (409). "
+    "`source` and `format` are required: nothing replaces the served catalog by default.",
 ))
 def reindex() -> tuple[Response, int]:
-    body = _body(ReindexBody)
+    body = _body_required(ReindexBody)
     svc = services(current_app)
     try:
         work = reindex_work(svc.settings, svc.embedder, body)
@@ -107,6 +108,24 @@ def indices() -> Response:
     alias = svc.settings.alias
     versions = _indexer(svc).versions(alias)
     return jsonify({"alias": alias, "serves": svc.backend.get_alias(alias), "versions": versions})
+
+
+@bp.post("/aliases/set")
+@documented(Operation(
+    "Serve any ready version the alias keeps (roll forward, or back further)", {200: RollbackResult},
+    body=AliasSetBody, errors=(404, 409), auth=True, tag="admin",
+))
+def alias_set() -> Response:
+    body = _body_required(AliasSetBody)
+    svc = services(current_app)
+    alias = body.alias or svc.settings.alias
+    try:
+        previous, serves = _indexer(svc).serve(alias, body.version)
+    except AliasBusy as exc:
+        raise ApiError(409, "alias_busy", str(exc)) from None
+    except BackendError as exc:
+        raise ApiError(404, "not_found", str(exc)) from None
+    return jsonify({"alias": alias, "previous": previous, "serves": serves})
 
 
 @bp.post("/aliases/rollback")

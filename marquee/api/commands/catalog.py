@@ -44,6 +44,8 @@ def _add_source_args(parser: argparse.ArgumentParser) -> None:
 def _add_index_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--alias", default=None, help="alias to serve the new version under (default: MARQUEE_ALIAS)")
     parser.add_argument("--force", action="store_true", help="swap even if the new version is much smaller")
+    parser.add_argument("--replace-source", action="store_true",
+                        help="allow replacing the served catalog with another one (under half the ids in common)")
     parser.add_argument("--gate", metavar="LIST", default=None,
                         help="a judgement list the new version must not do worse on than the served one")
     parser.add_argument("--max-drop", type=float, default=0.01,
@@ -80,6 +82,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     rollback = alias_sub.add_parser("rollback", help="serve the previous kept version again")
     rollback.add_argument("alias")
     rollback.set_defaults(handler=run_alias_rollback)
+    serve = alias_sub.add_parser("set", help="serve any ready version the alias keeps (also roll forward)")
+    serve.add_argument("alias")
+    serve.add_argument("version", help="e.g. catalog-v0003 (see alias show)")
+    serve.set_defaults(handler=run_alias_set)
 
 
 def _fail(message: str, code: int = 1) -> int:
@@ -160,7 +166,7 @@ def run_index(args: argparse.Namespace, settings: Settings) -> int:
         report = index_enriched(
             args.file, indexer=make_indexer(settings, backend, progress.event, checks),
             alias=args.alias or settings.alias, rejects_path=args.file.with_suffix(".index-rejects.jsonl"),
-            force=args.force,
+            force=args.force, replace_source=args.replace_source,
         )
     except PreSwapRefused as exc:
         print(json.dumps({"event": "refused", **exc.details}), flush=True)
@@ -186,7 +192,7 @@ def run_reindex(args: argparse.Namespace, settings: Settings) -> int:
         outcome = reindex_catalog(
             source, indexer=make_indexer(settings, backend, progress.event, checks), enricher=enricher,
             alias=args.alias or settings.alias, rejects_path=rejects_path, max_chars=settings.max_text_chars,
-            force=args.force,
+            force=args.force, replace_source=args.replace_source,
         )
     except PreSwapRefused as exc:
         print(json.dumps({"event": "refused", **exc.details}), flush=True)
@@ -204,9 +210,21 @@ def run_reindex(args: argparse.Namespace, settings: Settings) -> int:
 def run_alias_show(args: argparse.Namespace, settings: Settings) -> int:
     backend = make_backend(settings)
     alias = args.alias or settings.alias
-    indexer = make_indexer(settings, backend)
-    print(json.dumps({"alias": alias, "serves": backend.get_alias(alias), "versions": indexer.versions(alias)},
-                     indent=1))
+    versions = make_indexer(settings, backend).versions(alias)
+    served = backend.get_alias(alias)
+    if served is None and not versions:
+        return _fail(f"no alias or version named {alias!r} here (MARQUEE_ALIAS is {settings.alias!r})")
+    print(json.dumps({"alias": alias, "serves": served, "versions": versions}, indent=1))
+    return 0
+
+
+def run_alias_set(args: argparse.Namespace, settings: Settings) -> int:
+    backend = make_backend(settings)
+    try:
+        old, new = make_indexer(settings, backend).serve(args.alias, args.version)
+    except (AliasBusy, BackendError) as exc:
+        return _fail(str(exc))
+    print(f"{args.alias}: {old} -> {new}", file=sys.stderr)
     return 0
 
 

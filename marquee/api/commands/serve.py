@@ -124,6 +124,7 @@ def run_demo(args: argparse.Namespace, settings: Settings) -> int:
             progress="bar",
             gate=None,
             max_drop=0.01,
+            replace_source=False,
         )
         code = run_reindex(reindex_args, settings)
         if code:
