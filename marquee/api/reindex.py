@@ -16,12 +16,18 @@ from marquee.api.jobs import Progress, Work
 from marquee.api.schemas import ReindexBody
 from marquee.api.wiring import make_backend, make_enricher, make_indexer
 from marquee.enrichment.embeddings import Embedder
+from marquee.enrichment.pipeline import EnrichmentStats
 from marquee.indexing.reindex import CatalogSource, default_rejects_path, reindex_catalog
 from marquee.settings import Settings
 
 
 class SourceNotAllowed(ValueError):
     """The requested catalog lies outside the folders an HTTP client may have the server read."""
+
+
+# the Indexer's events -> what an admin watching the job reads (enrichment streams into indexing: one phase)
+JOB_PHASES = {"created": "enriching and indexing", "bulk": "enriching and indexing", "committed": "checking",
+              "gated": "checking", "refused": "refused", "checked": "swapping", "swapped": "swapped"}
 
 
 def catalog_source(settings: Settings, body: ReindexBody) -> CatalogSource:
@@ -42,11 +48,19 @@ def reindex_work(settings: Settings, embedder: Embedder, body: ReindexBody) -> W
     source = catalog_source(settings, body)
 
     def work(progress: Progress) -> Mapping[str, Any]:
+        stats = EnrichmentStats()
+        progress("reading", {"source": str(source.path), "format": source.format})
+
+        def phase(event: str, info: Mapping[str, Any]) -> None:
+            """The indexer's events as the job's phases, with the rows read and rejected so far."""
+            counts = {"read": stats.read, "rejected": stats.rejected, "reject_reasons": dict(stats.reject_reasons)}
+            progress(JOB_PHASES.get(event, event), {**info, **counts, "event": event})
+
         backend = make_backend(settings)
         try:
             checks = gate_checks(settings, backend, embedder, body.gate, body.max_drop)
             outcome = reindex_catalog(
-                source, indexer=make_indexer(settings, backend, progress, checks),
+                source, indexer=make_indexer(settings, backend, phase, checks), stats=stats,
                 enricher=make_enricher(settings, embedder, use_ner=not body.no_ner), alias=settings.alias,
                 rejects_path=default_rejects_path(settings.home, source.path), max_chars=settings.max_text_chars,
                 force=body.force, replace_source=body.replace_source,

@@ -64,6 +64,14 @@ def default_rejects_path(home: Path, source: Path) -> Path:
     return home / "rejects" / f"{source.name}.{time.strftime('%Y%m%d-%H%M%S')}.jsonl"
 
 
+def count_rows(source: CatalogSource) -> int | None:
+    """How many rows the catalog holds (a progress bar's total), by a fast first pass; None when unknown."""
+    try:
+        return sum(1 for _ in read_catalog(Path(source.path), source.format, field_map=source.field_map))
+    except (ValueError, OSError):
+        return None  # the real read reports it
+
+
 def file_sha256(path: Path) -> str:
     """The source's content hash (a BEIR folder: its corpus file), so a version says exactly what it holds."""
     if path.is_dir():
@@ -87,9 +95,11 @@ def reindex_catalog(
     max_chars: int,
     force: bool = False,
     replace_source: bool = False,
+    stats: EnrichmentStats | None = None,
 ) -> ReindexOutcome:
     """Read ``source``, enrich (reusing vectors of unchanged documents), build and check a new version, swap.
 
+    ``stats``: counts a caller watches while the run goes (rows read, rejected, embeddings reused).
     Raises one of :data:`EXPECTED_ERRORS`; whatever it raises, the served version is untouched."""
     path = Path(source.path)
     items = read_catalog(path, source.format, field_map=source.field_map, max_chars=max_chars)
@@ -98,7 +108,7 @@ def reindex_catalog(
         "embedder": enricher.embedder.model_id, "ner": enricher.extractor.use_ner,
         "mapping_sha256": mappings.fingerprint(),
     }
-    stats = EnrichmentStats()
+    stats = stats if stats is not None else EnrichmentStats()
     rejects = RejectsWriter(rejects_path)
 
     def documents(previous: Mapping[str, Previous]) -> Iterator[EnrichedDocument]:

@@ -73,6 +73,7 @@ def test_reindex_while_searching(small_app):
     assert busy.status_code == 409 and busy.get_json()["error"]["code"] == "job_running"
     assert finished["status"] == "succeeded", finished
     assert finished["phase"] == "swapped"
+    assert (finished["progress"]["read"], finished["progress"]["rejected"]) == (400, 0)
     assert (finished["result"]["index"], finished["result"]["previous"], finished["result"]["indexed"]) == (
         "catalog-v0002", "catalog-v0001", 400)
     assert finished["result"]["embeddings_reused"] == 300  # unchanged titles keep their vectors

@@ -211,3 +211,20 @@ def test_cli_refused_while_another_reindex_runs_says_only_that(tmp_path, capsys)
         code, err = _reindex(home, path, "netflix", capsys)
     assert code == 1
     assert err.strip().splitlines() == ["marquee: another re-index of 'catalog' is running"]
+
+
+def test_a_wrong_format_names_the_one_the_header_looks_like(tmp_path):
+    path = _file(tmp_path, TMDB, [TMDB.row(1)])
+    with pytest.raises(CatalogError, match="it looks like a TMDB 5000 movies CSV: pass --format tmdb"):
+        list(read_catalog(path, "netflix"))
+    path = _file(tmp_path, NETFLIX, [NETFLIX.row(1)])
+    with pytest.raises(CatalogError, match="it looks like a Netflix titles CSV: pass --format netflix"):
+        list(read_catalog(path, "tmdb"))
+
+
+def test_a_tmdb_title_left_empty_falls_back_to_the_original_title(tmp_path):
+    header = "id,title,original_title,overview,genres,keywords,production_countries,release_date,runtime,popularity\n"
+    path = tmp_path / "tmdb.csv"
+    path.write_text(header + '7,,Le Samouraï,"A hitman.",[],[],[],1967-10-25,105,9.5\n', encoding="utf-8")
+    (doc,) = read_catalog(path, "tmdb")
+    assert (doc.title, doc.extra["repairs"]) == ("Le Samouraï", ["title was empty: original_title used"])

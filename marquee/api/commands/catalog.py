@@ -20,6 +20,7 @@ from marquee.indexing.locking import AliasBusy
 from marquee.indexing.reindex import (
     EXPECTED_ERRORS,
     CatalogSource,
+    count_rows,
     default_rejects_path,
     index_enriched,
     reindex_catalog,
@@ -111,19 +112,21 @@ def _print_counts(stats: EnrichmentStats, rejects: Path | None) -> None:
 
 
 class _Progress:
-    """Reports indexing phases either as a tqdm bar or as JSON lines (machine-readable, flushed)."""
+    """Reports indexing phases either as a tqdm bar (rows read of the catalog's total, with %, rate and ETA) or
+    as JSON lines (machine-readable, flushed)."""
 
-    def __init__(self, mode: str, total: int | None = None) -> None:
+    def __init__(self, mode: str, total: int | None = None, stats: EnrichmentStats | None = None) -> None:
         self.mode = mode
-        self.bar = tqdm(total=total, unit="doc", disable=mode != "bar", file=sys.stderr, dynamic_ncols=True)
-        self._last = 0
+        self.stats = stats
+        self.bar = tqdm(total=total, unit="row", disable=mode != "bar", file=sys.stderr, dynamic_ncols=True)
 
     def event(self, phase: str, info: Mapping[str, Any]) -> None:
         if self.mode == "json":
             print(json.dumps({"event": phase, **info}), flush=True)
         if phase == "bulk":
-            self.bar.update(int(info["indexed"]) - self._last)
-            self._last = int(info["indexed"])
+            done = self.stats.read if self.stats is not None else int(info["indexed"])
+            self.bar.update(done - self.bar.n)
+            self.bar.set_postfix(indexed=info["indexed"], rejected=self.stats.rejected if self.stats else 0)
 
     def close(self) -> None:
         self.bar.close()
@@ -182,17 +185,21 @@ def run_index(args: argparse.Namespace, settings: Settings) -> int:
 
 def run_reindex(args: argparse.Namespace, settings: Settings) -> int:
     rejects_path = args.rejects or default_rejects_path(settings.home, args.source)
-    progress = _Progress(args.progress)
-    backend = make_backend(settings)
     try:
         source = CatalogSource(args.source, args.format or settings.catalog_format,
                                parse_field_map(args.field_map) if args.field_map else None)
+    except ValueError as exc:
+        return _fail(str(exc), code=2)
+    stats = EnrichmentStats()
+    progress = _Progress(args.progress, count_rows(source) if args.progress == "bar" else None, stats)
+    backend = make_backend(settings)
+    try:
         enricher = make_enricher(settings, use_ner=not args.no_ner)
         checks = gate_checks(settings, backend, enricher.embedder, args.gate, args.max_drop)
         outcome = reindex_catalog(
             source, indexer=make_indexer(settings, backend, progress.event, checks), enricher=enricher,
             alias=args.alias or settings.alias, rejects_path=rejects_path, max_chars=settings.max_text_chars,
-            force=args.force, replace_source=args.replace_source,
+            force=args.force, replace_source=args.replace_source, stats=stats,
         )
     except PreSwapRefused as exc:
         print(json.dumps({"event": "refused", **exc.details}), flush=True)

@@ -144,6 +144,22 @@ def iter_jsonl_lines(path: Path) -> Iterator[tuple[int, str]]:
                 yield number, line
 
 
+CSV_COLUMNS: dict[str, tuple[str, ...]] = {}
+"""Required columns of each CSV format, registered by its reader (``register_csv_format``)."""
+FORMAT_HINTS = {"netflix": "a Netflix titles CSV: pass --format netflix", "tmdb": "a TMDB 5000 movies CSV: "
+                "pass --format tmdb"}
+
+
+def register_csv_format(name: str, required: Collection[str]) -> None:
+    CSV_COLUMNS[name] = tuple(required)
+
+
+def guess_csv_format(fieldnames: Collection[str] | None) -> str | None:
+    """The CSV format whose required columns the header holds, for a hint when ``--format`` is wrong."""
+    present = set(fieldnames or ())
+    return next((name for name, columns in CSV_COLUMNS.items() if present >= set(columns)), None)
+
+
 def read_csv_catalog(
     path: Path,
     required: Collection[str],
@@ -164,7 +180,8 @@ def read_csv_catalog(
             raise CatalogError(f"{path}: not a {kind}, its header cannot be read: {exc}") from exc
         missing = set(required) - set(fieldnames or ())
         if missing:
-            raise CatalogError(f"{path}: not a {kind}, missing columns {sorted(missing)}")
+            hint = f"; it looks like {FORMAT_HINTS[guess]}" if (guess := guess_csv_format(fieldnames)) else ""
+            raise CatalogError(f"{path}: not a {kind}, missing columns {sorted(missing)}{hint}")
         width = len(fieldnames or ())
         guard = DuplicateGuard()
         start = reader.line_num + 1

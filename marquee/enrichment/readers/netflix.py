@@ -15,6 +15,7 @@ from marquee.enrichment.readers.base import (
     finish,
     parse_int,
     read_csv_catalog,
+    register_csv_format,
     require_id,
     split_list,
 )
@@ -95,3 +96,6 @@ def _row_to_document(row: dict[str, str], max_chars: int) -> Document:
 
 def read_netflix(path: Path, max_chars: int = 20_000) -> Iterator[ReadItem]:
     return read_csv_catalog(path, COLUMNS, "Netflix titles CSV", "show_id", _row_to_document, max_chars)
+
+
+register_csv_format("netflix", COLUMNS)

@@ -16,6 +16,7 @@ from marquee.enrichment.readers.base import (
     parse_float,
     parse_int,
     read_csv_catalog,
+    register_csv_format,
     require_id,
 )
 
@@ -53,9 +54,14 @@ def _row_to_document(row: dict[str, str], max_chars: int) -> Document:
         raise RowError(f"field 'release_date': {release!r} is not an ISO date") from exc
     overview = check_text("overview", row.get("overview") or "", max_chars).strip()
     tagline = check_text("tagline", row.get("tagline") or "", max_chars).strip()
+    title = check_text("title", row.get("title") or "", max_chars).strip()
+    repairs = []
+    if not title and (original := check_text("original_title", row.get("original_title") or "", max_chars).strip()):
+        title = original  # a card needs a name: the original title is the film's own
+        repairs.append("title was empty: original_title used")
     doc = Document(
         id=doc_id,
-        title=check_text("title", row.get("title") or "", max_chars).strip(),
+        title=title,
         body=f"{overview} {tagline}".strip() if tagline and tagline not in overview else overview,
         kind="Movie",
         genres=parse_name_list("genres", row.get("genres") or ""),
@@ -70,6 +76,7 @@ def _row_to_document(row: dict[str, str], max_chars: int) -> Document:
             "vote_count": parse_int("vote_count", row.get("vote_count")),
             "companies": parse_name_list("production_companies", row.get("production_companies") or ""),
             "release_date": date.isoformat() if date else None,
+            **({"repairs": repairs} if repairs else {}),
         },
     )
     return finish(doc, max_chars)
@@ -77,3 +84,6 @@ def _row_to_document(row: dict[str, str], max_chars: int) -> Document:
 
 def read_tmdb(path: Path, max_chars: int = 20_000) -> Iterator[ReadItem]:
     return read_csv_catalog(path, REQUIRED, "TMDB 5000 movies CSV", "id", _row_to_document, max_chars)
+
+
+register_csv_format("tmdb", REQUIRED)
