@@ -11,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 import requests
 
 from marquee.bench.api import free_port
@@ -62,3 +63,33 @@ def test_the_bundled_model_is_installed_only_where_it_fits(tmp_path):
     assert not (tmp_path / "models").exists()
     elsewhere = hashing.replace(catalog=tmp_path / "mine.csv")
     assert install_bundled_model(elsewhere) is None  # no model beside another catalog
+
+
+def test_sigterm_to_marquee_serve_stops_gunicorn_and_its_workers(api_home, tmp_path):
+    port = free_port()
+    command = [sys.executable, "-m", "marquee.api.cli", "--home", str(api_home), "--embedder", "hashing", "serve",
+               "--bind", f"127.0.0.1:{port}", "--workers", "2"]
+    with open(tmp_path / "serve.log", "wb") as log:
+        server = subprocess.Popen(command, stdout=log, stderr=log, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
+                    break
+            except (requests.ConnectionError, requests.Timeout):
+                time.sleep(0.2)
+        os.kill(server.pid, signal.SIGTERM)  # the process an operator started, not its group
+        assert server.wait(timeout=30) == 0
+        time.sleep(0.5)
+        try:
+            os.killpg(server.pid, 0)
+            left = True
+        except ProcessLookupError:
+            left = False
+        assert not left, "gunicorn workers outlived marquee serve"
+        with pytest.raises(requests.ConnectionError):
+            requests.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
+    finally:
+        if server.poll() is None:
+            os.killpg(server.pid, signal.SIGKILL)
