@@ -157,5 +157,11 @@ def retriever_for(backend: SearchBackend, embedder: Embedder, config: RetrievalC
     return Retriever(backend, embedder, config or RetrievalConfig())
 
 
-def write_run(path: Path, result: dict[str, Any]) -> None:
-    path.write_text(json.dumps({"run": result["run"], "per_query": result["per_query"]}, indent=1))
+def write_run(path: Path, result: dict[str, Any], meta: dict[str, Any] | None = None) -> None:
+    """The run, its per-query metrics and ``meta``: what produced it (pipeline, fusion, embedder, dataset or list,
+    split, index version, marquee version), so a run file says what it is when compared months later."""
+    from marquee import __version__
+
+    described = {"marquee_version": __version__, **(meta or {})}
+    path.write_text(json.dumps({"run": result["run"], "per_query": result["per_query"], "meta": described},
+                               indent=1))

@@ -26,7 +26,14 @@ def test_a_judgement_file_is_scored_on_the_served_index(api_home, tmp_path, caps
     # "space cowboys" finds s351 first (nDCG 1), the nonsense query finds nothing relevant (0)
     assert (result["queries"], result["ndcg@10"], result["mrr@10"]) == (2, 0.5, 0.5)
     assert (result["index"], result["pipeline"], result["understand"]) == ("catalog-v0001", "bm25", True)
-    run = json.loads((tmp_path / "run.json").read_text())["run"]
+    written = json.loads((tmp_path / "run.json").read_text())
+    meta, run = written["meta"], written["run"]
+    assert (meta["judgments"], meta["index"], meta["pipeline"], meta["embedding_model"]) == (
+        str(path), "catalog-v0001", "bm25", "hashing-v1-384")
+    assert meta["marquee_version"] and meta["fusion"]["normalization"] == "z_score"
+    from marquee.relevance.experiments.runs import load_run
+
+    assert load_run(tmp_path / "run.json") == run  # still a run for compare and report
     ordered = sorted(run["space cowboys"].items(), key=lambda kv: -kv[1])
     assert ordered[0][0] == "s351"
 

@@ -90,9 +90,15 @@ def test_identical_runs_and_skipped_queries():
         compare_runs({"q": {"a": 0}}, RUN_A, RUN_B)
 
 
+def test_tiny_p_values_are_printed_as_a_bound():
+    from marquee.relevance.experiments.compare import _fmt_p
+
+    assert (_fmt_p(0.00003), _fmt_p(0.0312), _fmt_p(None)) == ("< 0.0001", "0.0312", "n/a")
+
+
 def test_render_text(comparison):
     text = render_text(comparison)
-    assert text.splitlines()[0] == "B vs A: 3 queries"
+    assert text.splitlines()[0] == "A = A (baseline), B = B: 3 queries"
     row = next(line for line in text.splitlines() if line.startswith("ndcg@10"))
     assert row.split()[:4] == ["ndcg@10", "0.5436", "0.8770", "+0.3333"]
     assert row.split()[-1] == "2/0/1"
@@ -139,8 +145,13 @@ def test_cli_compare(tmp_path, monkeypatch, capsys):
     assert out["metrics"]["ndcg@10"]["delta"] == pytest.approx(1 / 3)
     assert out["metrics"]["recall@100"]["wins"] == 1
     assert out["top_moves"][0]["query_id"] == "q3"
-    assert main(["compare", str(run_a), str(run_b), "--qrels", str(qrels), "--permutations", "100"]) == 0
-    assert "queries that moved most on ndcg@10" in capsys.readouterr().out
+    assert main(["compare", str(run_a), str(run_b), "--qrels", str(qrels), "--permutations", "100",
+                 "--names", "hybrid,ltr"]) == 0
+    text = capsys.readouterr().out
+    assert "queries that moved most on ndcg@10" in text
+    assert text.splitlines()[0] == "A = hybrid (baseline), B = ltr: 3 queries"
+    assert main(["compare", str(run_a), str(run_b), "--qrels", str(qrels), "--names", "one"]) == 2
+    assert "--names takes two names" in capsys.readouterr().err
     assert main(["compare", str(run_a), str(tmp_path / "missing.run"), "--qrels", str(qrels)]) == 2
     assert "missing.run" in capsys.readouterr().err
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
 from marquee.api.commands.arguments import add_training_arguments
+from marquee.api.commands.output import emit
 from marquee.relevance.datasets import BeirDataset, DatasetError
 from marquee.settings import Settings
 
@@ -58,7 +58,7 @@ def run_train_encoder(args: argparse.Namespace, settings: Settings) -> int:
         return 2
     summary = result.to_dict()
     summary["use_with"] = f"MARQUEE_EMBEDDER_MODEL={out}"
-    print(json.dumps(summary) if args.json else "  ".join(f"{k}={v}" for k, v in summary.items()))
+    emit(summary, args.json)
     return 0
 
 

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from marquee.api.commands.arguments import add_judgment_source_arguments, load_judgment_source
+from marquee.api.commands.output import emit
 from marquee.api.wiring import make_embedder, make_retrieval_config
 from marquee.relevance.datasets import BeirDataset, DatasetError
 from marquee.relevance.evaluation import evaluate_pipeline, open_evaluation_index, retriever_for, write_run
@@ -94,16 +95,15 @@ def run_evaluate(args: argparse.Namespace, settings: Settings) -> int:
         print(f"marquee: {exc}", file=sys.stderr)
         return 2
     result["pipeline"] = pipeline
-    if args.run_out:
-        write_run(args.run_out, result)
     summary = {k: v for k, v in result.items() if k not in ("per_query", "run")}
     summary["fusion"] = fusion.__dict__ if pipeline.startswith("hybrid") else None
     summary["index_build_seconds"] = None if index.built_seconds is None else round(index.built_seconds, 1)
     summary["embedding_model"] = embedder.model_id
-    if args.json:
-        print(json.dumps(summary))
-    else:
-        print("  ".join(f"{k}={v}" for k, v in summary.items()))
+    if args.run_out:
+        write_run(args.run_out, result, {
+            "pipeline": pipeline, "fusion": summary["fusion"], "dataset": str(args.dataset), "split": args.split,
+            "embedding_model": embedder.model_id, "model": str(args.model) if reranker else None})
+    emit(summary, args.json)
     return 0
 
 
@@ -124,13 +124,15 @@ def run_evaluate_served(args: argparse.Namespace, settings: Settings) -> int:
     except (DatabaseError, RunFileError, SearchError, ValueError, FileNotFoundError) as exc:
         print(f"marquee: {exc}", file=sys.stderr)
         return 2
+    model_path = services.rerankers["ltr"].model_path if args.pipeline == "hybrid+ltr" else None
     meta = {"judgments": args.list_name or str(args.judgments), "index": index, "pipeline": args.pipeline,
+            "model": None if model_path is None else str(model_path),
             "understand": not args.no_understand, "embedding_model": services.embedder.model_id,
             "fusion": services.retriever.config.fusion.__dict__}
     if args.run_out:
-        write_run(args.run_out, result)
+        write_run(args.run_out, result, meta)
     summary = {**{k: v for k, v in result.items() if k not in ("per_query", "run")}, **meta}
-    print(json.dumps(summary) if args.json else "  ".join(f"{k}={v}" for k, v in summary.items()))
+    emit(summary, args.json)
     return 0
 
 

@@ -22,6 +22,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--permutations", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--top", type=int, default=10, help="how many most-moved queries to list")
+    parser.add_argument("--names", default=None, help="A,B: names for the two runs (default: their file names)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--per-query", action="store_true", help="with --json: include every query's scores")
     parser.set_defaults(handler=run_compare)
@@ -41,6 +42,9 @@ def run_compare(args: argparse.Namespace, settings: Settings) -> int:
         else:
             qrels = load_qrels(args.qrels)
         run_a, run_b = load_run(args.run_a), load_run(args.run_b)
+        names = [n.strip() for n in args.names.split(",")] if args.names else [args.run_a.name, args.run_b.name]
+        if len(names) != 2 or not all(names):
+            raise ValueError(f"--names takes two names, A,B: got {args.names!r}")
         metrics = [m.strip() for m in args.metrics.split(",") if m.strip()]
         comparison = compare_runs(
             qrels,
@@ -50,8 +54,8 @@ def run_compare(args: argparse.Namespace, settings: Settings) -> int:
             permutations=args.permutations,
             seed=args.seed,
             top_n=args.top,
-            name_a=args.run_a.name,
-            name_b=args.run_b.name,
+            name_a=names[0],
+            name_b=names[1],
         )
     except (RunFileError, DatabaseError, OSError) as exc:
         print(f"marquee: {exc}", file=sys.stderr)

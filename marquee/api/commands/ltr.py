@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from marquee.api.commands.arguments import add_training_arguments, load_judgment_source
+from marquee.api.commands.output import emit
 from marquee.api.wiring import make_embedder, make_retrieval_config
 from marquee.relevance.datasets import BeirDataset, DatasetError
 from marquee.settings import Settings
@@ -70,7 +71,7 @@ def run_train_served(args: argparse.Namespace, settings: Settings) -> int:
     })
     summary = {"model": str(out), "metadata": str(meta_path), "num_rounds": model.num_rounds, "cv": model.cv,
                "training_queries": len(data.groups), "training_rows": len(data.labels)}
-    print(json.dumps(summary) if args.json else "  ".join(f"{k}={v}" for k, v in summary.items()))
+    emit(summary, args.json)
     return 0
 
 
@@ -121,7 +122,7 @@ def run_train(args: argparse.Namespace, settings: Settings) -> int:
         },
     )
     summary = {"model": str(out), "metadata": str(meta_path), "num_rounds": model.num_rounds, "cv": model.cv}
-    print(json.dumps(summary) if args.json else "  ".join(f"{k}={v}" for k, v in summary.items()))
+    emit(summary, args.json)
     return 0
 
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
 from marquee.api.commands.arguments import add_judgment_source_arguments, load_judgment_source
+from marquee.api.commands.output import emit
 from marquee.settings import Settings
 
 
@@ -43,5 +43,5 @@ def run_simulate(args: argparse.Namespace, settings: Settings) -> int:
         print(f"marquee: {exc}", file=sys.stderr)
         return 2
     summary = report.to_dict()
-    print(json.dumps(summary) if args.json else "  ".join(f"{k}={v}" for k, v in summary.items()))
+    emit(summary, args.json)
     return 1 if report.errors else 0

@@ -189,7 +189,7 @@ def compare_runs(
 def render_text(comparison: Comparison) -> str:
     """A fixed-width table for terminals and review comments."""
     lines = [
-        f"{comparison.name_b} vs {comparison.name_a}: {comparison.queries} queries"
+        f"A = {comparison.name_a} (baseline), B = {comparison.name_b}: {comparison.queries} queries"
         + (f" ({comparison.skipped_queries} without relevant documents skipped)" if comparison.skipped_queries else ""),
         f"randomisation test: {comparison.permutations} sign flips, seed {comparison.seed}; t-test: paired, two-sided",
         "",
@@ -197,12 +197,13 @@ def render_text(comparison: Comparison) -> str:
     ]
     for m in comparison.metrics:
         lines.append(
-            f"{m.metric:<12}{m.mean_a:>9.4f}{m.mean_b:>9.4f}{m.delta:>+10.4f}{m.randomisation_p:>10.4f}"
+            f"{m.metric:<12}{m.mean_a:>9.4f}{m.mean_b:>9.4f}{m.delta:>+10.4f}{_fmt_p(m.randomisation_p):>10}"
             f"{_fmt_p(m.t_test_p):>10}{f'{m.wins}/{m.ties}/{m.losses}':>14}"
         )
     if comparison.top_moves:
         lines += ["", f"queries that moved most on {comparison.primary_metric}:"]
-        lines += [f"  {m.query_id:<24}{m.a:>8.4f} -> {m.b:.4f} ({m.delta:+.4f})" for m in comparison.top_moves]
+        width = max(24, *(len(m.query_id) + 2 for m in comparison.top_moves))
+        lines += [f"  {m.query_id:<{width}}{m.a:>8.4f} -> {m.b:.4f} ({m.delta:+.4f})" for m in comparison.top_moves]
     return "\n".join(lines) + "\n"
 
 
@@ -211,7 +212,10 @@ def render_json(comparison: Comparison, *, per_query: bool = False) -> str:
 
 
 def _fmt_p(p: float | None) -> str:
-    return "n/a" if p is None else f"{p:.4f}"
+    """Four decimals, and "< 0.0001" below that: a p-value printed as 0.0000 reads as impossible."""
+    if p is None:
+        return "n/a"
+    return "< 0.0001" if p < 0.0001 else f"{p:.4f}"
 
 
 def _int_grade(grade: float, query: str, doc: str) -> int:

@@ -90,8 +90,8 @@ def _load_json_scores(path: Path, what: str) -> dict[str, dict[str, float]]:
             body = json.load(fh)
     except json.JSONDecodeError as exc:
         raise RunFileError(f"{path} line {exc.lineno}: invalid JSON ({exc.msg})") from exc
-    if what == "run" and isinstance(body, dict) and set(body) == {"run", "per_query"}:
-        body = body["run"]  # what `marquee evaluate --run-out` writes: the run beside its per-query metrics
+    if what == "run" and isinstance(body, dict) and {"run", "per_query"} <= set(body) <= {"run", "per_query", "meta"}:
+        body = body["run"]  # what `marquee evaluate --run-out` writes: the run, its per-query metrics, its meta
     if not isinstance(body, dict) or not all(isinstance(v, dict) for v in body.values()):
         raise RunFileError(f"{path}: a JSON {what} must be an object {{query_id: {{doc_id: number}}}}")
     out: dict[str, dict[str, float]] = {}
