@@ -33,7 +33,7 @@ def test_a_judgement_file_is_scored_on_the_served_index(api_home, tmp_path, caps
     assert meta["marquee_version"] and meta["fusion"]["normalization"] == "z_score"
     from marquee.relevance.experiments.runs import load_run
 
-    assert load_run(tmp_path / "run.json") == run  # still a run for compare and report
+    assert load_run(tmp_path / "run.json") == {q: d for q, d in run.items() if d}  # a run for compare and report
     ordered = sorted(run["space cowboys"].items(), key=lambda kv: -kv[1])
     assert ordered[0][0] == "s351"
 
