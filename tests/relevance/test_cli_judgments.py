@@ -83,3 +83,37 @@ def test_export_refuses_text_queries_for_trec(home, tmp_path, capsys):
     assert "whitespace" in capsys.readouterr().err
     assert main(["judgments", "list"]) == 0
     assert capsys.readouterr().out.split()[:2] == ["l", "1"]
+
+
+def test_import_repeats_a_problem_ten_times_then_counts_and_hints_the_format(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("MARQUEE_HOME", str(tmp_path / "home"))
+    qrels = tmp_path / "qrels.tsv"
+    qrels.write_text("query-id\tcorpus-id\tscore\n" + "".join(f"q{i}\td{i}\t1\n" for i in range(14)))
+    capsys.readouterr()
+    assert main(["judgments", "import", str(qrels), "--format", "trec", "--list", "x"]) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert sum("expected 4 fields" in line for line in err) == 11  # ten, then the count
+    assert f"{qrels}: ... and 5 more: expected 4 fields (qid iter docid grade), got 3" in err
+    assert err[-1].endswith("the file looks like beir: try --format beir")
+
+
+def test_import_maps_ids_to_query_text_and_flags_binary_grades(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("MARQUEE_HOME", str(tmp_path / "home"))
+    qrels = tmp_path / "qrels.tsv"
+    qrels.write_text("query-id\tcorpus-id\tscore\nq1\td1\t1\nq2\td2\t0\nq9\td3\t1\n")
+    queries = tmp_path / "queries.jsonl"
+    queries.write_text('{"_id": "q1", "text": "red fox"}\n{"_id": "q2", "text": "arctic fur"}\n')
+    capsys.readouterr()
+    assert main(["judgments", "import", str(qrels), "--format", "beir", "--list", "texts", "--queries",
+                 str(queries), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["warnings"] == [
+        "1 query ids have no text in the queries file and keep their id (first: 'q9')",
+        "every grade is 0 or 1 on this 0..3 list: binary judgements read as 'partly relevant' in graded metrics; "
+        "import them into a list made with --scale 0,1 to keep them binary"]
+    out = tmp_path / "texts.csv"
+    assert main(["judgments", "export", "--list", "texts", "--format", "quepid", "--out", str(out)]) == 0
+    assert out.read_text().splitlines() == ["query,docid,rating", "arctic fur,d2,0", "q9,d3,1", "red fox,d1,1"]
+    assert main(["judgments", "import", str(qrels), "--format", "beir", "--list", "binary", "--scale", "0,1",
+                 "--json"]) == 0
+    assert json.loads(capsys.readouterr().out.splitlines()[-1])["warnings"] == []

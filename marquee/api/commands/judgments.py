@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections import Counter
 from pathlib import Path
 
 from marquee.relevance.clicks.models import CLICK_MODELS
@@ -42,6 +43,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="file with one known doc id per line; judgements for others are kept apart",
     )
     imp.add_argument("--rater", default=None)
+    imp.add_argument("--queries", type=Path, default=None,
+                     help="BEIR queries.jsonl or id<TAB>text lines: store query text instead of ids (TREC, BEIR, "
+                     "RankLib carry only ids), so the list can be scored on the served index and exported to Quepid")
     imp.add_argument("--json", action="store_true")
     imp.set_defaults(handler=run_import)
 
@@ -102,24 +106,71 @@ def run_import(args: argparse.Namespace, settings: Settings) -> int:
                 description=args.description,
                 scale=scale,
                 rater=args.rater,
+                queries=None if args.queries is None else read_queries(args.queries),
             )
     except JudgmentValidationError as exc:
-        for problem in exc.problems:
-            print(f"{args.file}: {problem}", file=sys.stderr)
-        return _fail(f"{len(exc.problems)} bad rows; nothing imported (use --skip-bad-rows to store the rest)", 1)
+        _print_problems(args.file, exc.problems, "")
+        hint = _format_hint(args.file, args.format)
+        return _fail(f"{len(exc.problems)} bad rows; nothing imported (use --skip-bad-rows to store the rest){hint}",
+                     1)
     except (JudgmentFormatError, DatabaseError, ValueError, OSError) as exc:
         return _fail(str(exc))
     if args.json:
         print(json.dumps(report.to_dict()))
         return 0
     w = report.write
-    for problem in w.rejected:
-        print(f"{args.file}: skipped {problem}", file=sys.stderr)
+    _print_problems(args.file, w.rejected, "skipped ")
+    for warning in report.warnings:
+        print(f"marquee: {warning}", file=sys.stderr)
     print(
         f"{args.list_name}: {w.inserted} new, {w.replaced} replaced, {w.duplicates} duplicates (last kept), "
         f"{w.unknown} for unknown documents (kept apart), {len(w.rejected)} skipped"
     )
     return 0
+
+
+SAME_PROBLEM_SHOWN = 10
+
+
+def read_queries(path: Path) -> dict[str, str]:
+    """Query id -> text from BEIR ``queries.jsonl`` (``{"_id", "text"}``) or ``id<TAB>text`` lines."""
+    out: dict[str, str] = {}
+    with open(path, encoding="utf-8") as fh:
+        for number, line in enumerate(fh, start=1):
+            if not line.strip():
+                continue
+            if line.lstrip().startswith("{"):
+                record = json.loads(line)
+                out[str(record["_id"])] = str(record["text"])
+            else:
+                qid, tab, text = line.rstrip("\n").partition("\t")
+                if not tab:
+                    raise ValueError(f"{path} line {number}: expected id<TAB>text or a JSON object")
+                out[qid] = text
+    return out
+
+
+def _print_problems(path: Path, problems: list, prefix: str) -> None:
+    """Each kind of problem at most ten times, then how many more there are of it (340 identical lines help
+    nobody)."""
+    seen: Counter[str] = Counter()
+    for problem in problems:
+        seen[problem.message] += 1
+        if seen[problem.message] <= SAME_PROBLEM_SHOWN:
+            print(f"{path}: {prefix}{problem}", file=sys.stderr)
+    for message, count in seen.items():
+        if count > SAME_PROBLEM_SHOWN:
+            print(f"{path}: ... and {count - SAME_PROBLEM_SHOWN} more: {message}", file=sys.stderr)
+
+
+def _format_hint(path: Path, given: str) -> str:
+    from marquee.relevance.experiments.runs import RunFileError, detect_qrels_format
+
+    try:
+        found = detect_qrels_format(path)
+    except (RunFileError, OSError, UnicodeDecodeError):
+        return ""
+    return f"; the file looks like {found}: try --format {found}" if found in FORMATS and found != given else ""
 
 
 def run_export(args: argparse.Namespace, settings: Settings) -> int:

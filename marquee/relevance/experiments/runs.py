@@ -51,24 +51,28 @@ def load_run(path: Path) -> dict[str, dict[str, float]]:
         raise RunFileError(f"cannot read run {path}: {exc}") from exc
 
 
+def detect_qrels_format(path: Path) -> str:
+    """``ranx-json``, ``srw``, ``beir``, ``quepid``, ``ranklib`` or ``trec``, from the first line (or bytes)."""
+    if _first_char(path) == "{":
+        with open(path, encoding="utf-8") as fh:
+            return "srw" if "judgmentRatings" in fh.read(4096) else "ranx-json"
+    with open(path, encoding="utf-8") as fh:
+        first = fh.readline().rstrip("\r\n")
+    if tuple(p.strip() for p in first.split("\t")) == BEIR_HEADER:
+        return "beir"
+    if first.lower().replace(" ", "").startswith("query,"):
+        return "quepid"  # query text, doc id, rating: the format the catalog's own list ships in
+    if len(first.split()) > 1 and first.split()[1].startswith("qid:"):
+        return "ranklib"
+    return "trec"
+
+
 def load_qrels(path: Path) -> dict[str, dict[str, float]]:
     path = Path(path)
     try:
-        if _first_char(path) == "{":
-            with open(path, encoding="utf-8") as fh:
-                head = fh.read(4096)
-            if "judgmentRatings" not in head:
-                return _load_json_scores(path, "qrels")
-            fmt = "srw"
-        else:
-            with open(path, encoding="utf-8") as fh:
-                first = fh.readline().rstrip("\r\n")
-            if tuple(p.strip() for p in first.split("\t")) == BEIR_HEADER:
-                fmt = "beir"
-            elif first.lower().replace(" ", "").startswith("query,"):
-                fmt = "quepid"  # query text, doc id, rating: the format the catalog's own list ships in
-            else:
-                fmt = "trec"
+        fmt = detect_qrels_format(path)
+        if fmt == "ranx-json":
+            return _load_json_scores(path, "qrels")
         with open(path, encoding="utf-8", newline="") as fh:
             parsed = get_format(fmt).read(fh)
     except (OSError, UnicodeDecodeError) as exc:

@@ -6,8 +6,8 @@ unless the caller asks to skip bad rows, in which case they are reported and the
 
 from __future__ import annotations
 
-from collections.abc import Collection
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -23,10 +23,11 @@ class ImportReport:
     path: str
     rows: int
     write: WriteReport
+    warnings: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {"list": self.list_name, "format": self.format, "path": self.path, "rows": self.rows,
-                **self.write.to_dict()}
+                **self.write.to_dict(), "warnings": list(self.warnings)}
 
 
 def import_file(
@@ -40,6 +41,7 @@ def import_file(
     description: str | None = None,
     scale: tuple[float, float] = DEFAULT_SCALE,
     rater: str | None = None,
+    queries: Mapping[str, str] | None = None,
 ) -> ImportReport:
     """Parse ``path`` as ``fmt`` and store it in ``list_name`` (created on first import).
 
@@ -54,8 +56,15 @@ def import_file(
     except UnicodeDecodeError as exc:
         raise JudgmentFormatError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
     judgments = parsed.judgments
+    warnings = []
+    if queries is not None:  # ids -> the text a viewer typed, so the list can be sent to the served index
+        unmapped = sorted({j.query for j in judgments if j.query not in queries})
+        judgments = [replace(j, query=queries.get(j.query, j.query)) for j in judgments]
+        if unmapped:
+            warnings.append(f"{len(unmapped)} query ids have no text in the queries file and keep their id "
+                            f"(first: {unmapped[0]!r})")
     if rater is not None:
-        judgments = [j.__class__(j.query, j.doc_id, j.grade, rater, j.features) for j in judgments]
+        judgments = [replace(j, rater=rater) for j in judgments]
     with store.transaction():  # the list and its judgements land together, or neither does
         store.create_list(list_name, description if description is not None else (parsed.description or ""),
                           scale, exist_ok=True)
@@ -64,7 +73,13 @@ def import_file(
             params={"format": fmt, "file": str(path)}, known_doc_ids=known_doc_ids, strict=not skip_bad_rows,
             pre_rejected=parsed.problems, locations=parsed.locations,
         )
-    return ImportReport(list_name, fmt, str(path), len(parsed.judgments) + len(parsed.problems), report)
+    low, high = store.get_list(list_name).scale
+    if judgments and high - low > 1 and {j.grade for j in judgments} <= {low, low + 1}:
+        warnings.append(f"every grade is {low:g} or {low + 1:g} on this {low:g}..{high:g} list: binary judgements "
+                        "read as 'partly relevant' in graded metrics; import them into a list made with "
+                        f"--scale {low:g},{low + 1:g} to keep them binary")
+    return ImportReport(list_name, fmt, str(path), len(parsed.judgments) + len(parsed.problems), report,
+                        tuple(warnings))
 
 
 def export_file(store: JudgmentStore, list_name: str, fmt: str, path: Path) -> int:
