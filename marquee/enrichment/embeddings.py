@@ -217,6 +217,20 @@ class HashingEmbedder:
         return _normalise(matrix)
 
 
+class NoVectors:
+    """For indices that will only ever be searched by BM25 (``marquee evaluate --pipeline bm25``): every document
+    is indexed without a vector, so nothing spends minutes embedding a corpus no query will ever compare with."""
+
+    model_id = "none"
+    dim = DIMENSION
+
+    def warm_up(self) -> None:
+        return None
+
+    def encode(self, texts: Sequence[str]) -> list[None]:  # type: ignore[override]
+        return [None] * len(texts)
+
+
 EMBEDDERS = {"minilm": MiniLMEmbedder, "minilm-onnx": OnnxMiniLMEmbedder, "hashing": HashingEmbedder}
 
 

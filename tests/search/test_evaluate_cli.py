@@ -43,6 +43,7 @@ def test_bm25_metrics_are_exact(beir, capsys, monkeypatch, tmp_path):
     assert result["recall@100"] == pytest.approx(round(2 / 3, 4))
     assert (result["queries"], result["pipeline"], result["split"]) == (3, "bm25", "test")
     assert result["index_build_seconds"] is not None
+    assert result["embedding_model"] == "none"  # bm25 compares no vectors: none are computed
     code, again = evaluate(capsys, monkeypatch, tmp_path, "--dataset", str(beir), "--pipeline", "bm25")
     assert again["index_build_seconds"] is None  # cached by corpus content, model and mapping
     assert again["ndcg@10"] == result["ndcg@10"]

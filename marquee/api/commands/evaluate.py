@@ -10,6 +10,7 @@ from pathlib import Path
 from marquee.api.commands.arguments import add_judgment_source_arguments, load_judgment_source
 from marquee.api.commands.output import emit
 from marquee.api.wiring import make_embedder, make_retrieval_config
+from marquee.enrichment.embeddings import NoVectors
 from marquee.relevance.datasets import BeirDataset, DatasetError
 from marquee.relevance.evaluation import evaluate_pipeline, open_evaluation_index, retriever_for, write_run
 from marquee.search.fusion import COMBINATIONS, NORMALIZATIONS, FusionSpec
@@ -77,7 +78,7 @@ def run_evaluate(args: argparse.Namespace, settings: Settings) -> int:
     if args.dataset is None:
         return run_evaluate_served(args, settings)
     dataset = BeirDataset(args.dataset)
-    embedder = make_embedder(settings)
+    embedder = NoVectors() if args.pipeline == "bm25" else make_embedder(settings)  # bm25 compares no vectors
     try:
         index = open_evaluation_index(dataset, embedder, settings.home / "eval")
         retriever = retriever_for(index.backend, embedder, make_retrieval_config(settings))
