@@ -1,7 +1,9 @@
 """``marquee report``: one self-contained HTML file comparing runs (plots inlined as PNG data URIs).
 
-Sections: metrics per pipeline (ranx), the per-query nDCG@10 delta histogram of the last run against the
-first, recall@k curves, and the LTR model's feature importance when a model JSON is given. No network, no JS.
+Sections: metrics per pipeline (ranx); every run against the baseline (the first run, or ``baseline``) with the
+nDCG@10 delta, randomisation and t-test p-values, wins/ties/losses and the queries it hurt most; per-query
+nDCG@10 delta histograms against the baseline; recall@k curves; the LTR model's feature importance when a model
+JSON is given. No network, no JS.
 """
 
 from __future__ import annotations
@@ -52,11 +54,36 @@ def _png(fig: Any) -> str:
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
+WORST_QUERIES = 5
+
+
+def _against_baseline(runs: Mapping[str, Run], qrels: Qrels, baseline: str) -> str:
+    """An HTML table: each run against the baseline on nDCG@10, with significance and the worst-hit queries."""
+    from marquee.relevance.experiments.compare import _fmt_p, compare_runs
+
+    graded = {q: {d: int(g) for d, g in docs.items()} for q, docs in qrels.items()}
+    rows = []
+    for name, run in runs.items():
+        if name == baseline:
+            continue
+        comparison = compare_runs(graded, runs[baseline], run, metrics=("ndcg@10", "recall@100"), top_n=10**6)
+        row = comparison.metric("ndcg@10")
+        worst = sorted((m for m in comparison.top_moves if m.delta < 0), key=lambda m: m.delta)[:WORST_QUERIES]
+        hurt = "<br>".join(f"{html.escape(m.query_id)} ({m.a:.3f} &rarr; {m.b:.3f})" for m in worst) or "none"
+        rows.append(f"<tr><th>{html.escape(name)}</th><td>{row.delta:+.4f}</td><td>{_fmt_p(row.randomisation_p)}</td>"
+                    f"<td>{_fmt_p(row.t_test_p)}</td><td>{row.wins}/{row.ties}/{row.losses}</td>"
+                    f"<td style='text-align:left'>{hurt}</td></tr>")
+    return (f"<h2>Against {html.escape(baseline)}</h2><table><tr><th>run</th><th>nDCG@10 &Delta;</th>"
+            "<th>p (randomisation)</th><th>p (t-test)</th><th>W/T/L</th><th>queries hurt most</th></tr>"
+            + "".join(rows) + "</table>")
+
+
 def build_report(
     runs: Mapping[str, Run],
     qrels: Qrels,
     model_json: Mapping[str, Any] | None = None,
     title: str = "marquee relevance report",
+    baseline: str | None = None,
 ) -> str:
     import matplotlib
 
@@ -66,6 +93,9 @@ def build_report(
     if not runs:
         raise ValueError("a report needs at least one run")
     names = list(runs)
+    baseline = baseline or names[0]
+    if baseline not in runs:
+        raise ValueError(f"baseline {baseline!r} is not one of the runs: {', '.join(names)}")
     results = {name: score(dict(qrels), run, METRICS) for name, run in runs.items()}
     images: list[tuple[str, str]] = []
 
@@ -79,14 +109,17 @@ def build_report(
     images.append(("Metrics per pipeline", _png(fig)))
     plt.close(fig)
 
-    if len(names) > 1:
-        first, last = results[names[0]][1]["ndcg@10"], results[names[-1]][1]["ndcg@10"]
-        deltas = [last.get(q, 0.0) - first.get(q, 0.0) for q in qrels]
+    base = results[baseline][1]["ndcg@10"]
+    for name in names:
+        if name == baseline:
+            continue
+        other = results[name][1]["ndcg@10"]
+        deltas = [other.get(q, 0.0) - base.get(q, 0.0) for q in qrels]
         fig, ax = plt.subplots(figsize=(7, 3))
         ax.hist(deltas, bins=np.linspace(-1, 1, 41), color="#b3122e")
-        ax.set_xlabel(f"nDCG@10 per query: {names[-1]} minus {names[0]}")
+        ax.set_xlabel(f"nDCG@10 per query: {name} minus {baseline}")
         ax.set_ylabel("queries")
-        images.append(("Per-query delta", _png(fig)))
+        images.append((f"Per-query delta: {name}", _png(fig)))
         plt.close(fig)
 
     fig, ax = plt.subplots(figsize=(7, 3.2))
@@ -121,7 +154,8 @@ def build_report(
         "table{border-collapse:collapse}td,th{border:1px solid #ddd;padding:.3rem .6rem;text-align:right}"
         "img{max-width:100%}</style></head><body>"
         f"<h1>{html.escape(title)}</h1><p>{len(qrels)} judged queries.</p>"
-        f"<table><tr><th>run</th>{head}</tr>{rows}</table>{figures}</body></html>"
+        f"<table><tr><th>run</th>{head}</tr>{rows}</table>"
+        f"{_against_baseline(runs, qrels, baseline) if len(names) > 1 else ''}{figures}</body></html>"
     )
 
 
@@ -131,10 +165,11 @@ def write_report(
     qrels: Qrels,
     names: Sequence[str] | None = None,
     model_json: Path | None = None,
+    baseline: str | None = None,
 ) -> None:
     labels = list(names) if names else [Path(p).stem for p in run_paths]
     if len(labels) != len(run_paths):
         raise ValueError(f"{len(run_paths)} runs but {len(labels)} names")
     runs = {label: read_run(p) for label, p in zip(labels, run_paths, strict=True)}
     model = json.loads(Path(model_json).read_text(encoding="utf-8")) if model_json else None
-    Path(path).write_text(build_report(runs, qrels, model), encoding="utf-8")
+    Path(path).write_text(build_report(runs, qrels, model, baseline=baseline), encoding="utf-8")

@@ -42,3 +42,18 @@ def test_cli_writes_the_report_from_evaluate_run_files(tmp_path, capsys):
     assert "<tr><th>ltr</th><td>1.0000</td>" in out.read_text()
     assert main(["report", str(a), "--qrels", str(qrels), "--names", "x,y", "--out", str(out)]) == 2
     assert "1 runs but 2 names" in capsys.readouterr().err
+
+
+def test_every_run_is_set_against_the_baseline_with_significance_and_the_queries_it_hurt():
+    third = {"q1": {"b": 2.0, "a": 1.0}, "q2": {"z": 3.0, "w": 2.0, "x": 1.0}}  # worse than FIRST on q2
+    page = build_report({"bm25": FIRST, "ltr": SECOND, "worse": third}, QRELS, baseline="bm25")
+    assert "<h2>Against bm25</h2>" in page
+    assert len(re.findall(r"<h2>Per-query delta: (ltr|worse)</h2>", page)) == 2
+    page = page[page.index("<h2>Against bm25</h2>"):]
+    ltr = re.search(r"<tr><th>ltr</th><td>([+-][0-9.]+)</td><td>([^<]+)</td><td>[^<]+</td><td>([0-9/]+)</td>"
+                    r"<td[^>]*>([^<]*)</td>", page)
+    assert ltr is not None and float(ltr.group(1)) > 0 and ltr.group(3) == "2/0/0" and ltr.group(4) == "none"
+    worse = re.search(r"<tr><th>worse</th>.*?<td style='text-align:left'>(.*?)</td>", page)
+    assert worse is not None and worse.group(1).startswith("q2 (")
+    with pytest.raises(ValueError, match="baseline 'hybrid' is not one of the runs"):
+        build_report({"bm25": FIRST}, QRELS, baseline="hybrid")
