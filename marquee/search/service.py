@@ -10,7 +10,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from marquee.schema import CATALOG
@@ -22,6 +22,7 @@ from marquee.search.fusion import FusedHit
 from marquee.search.highlight import highlight_full, query_terms, snippet
 from marquee.search.request import SearchRequest
 from marquee.search.retrieval import Candidates, Retriever
+from marquee.search.titles import TitleResolver
 from marquee.search.understander import CatalogUnderstander
 from marquee.search.understanding import Understanding, relax
 
@@ -107,6 +108,7 @@ class _Understood:
     filters: Filters = field(default_factory=Filters)
     boosts: tuple[tuple[str, str, float], ...] = ()
     info: dict[str, Any] = field(default_factory=dict)
+    titles: tuple[str, ...] = ()  # works the query names by their title: ranked first
 
 
 class SearchService:
@@ -123,6 +125,7 @@ class SearchService:
         self.retriever = retriever
         self.config = config or ServiceConfig()
         self.understander: Understander = understander if understander is not None else CatalogUnderstander(backend)
+        self.titles = TitleResolver(backend)
         self.relaxer = relaxer if relaxer is not None else relax
         self.rerankers = dict(rerankers or {})
         self._analyze = analyzer("english_text")
@@ -135,6 +138,8 @@ class SearchService:
         index = self.backend.get_alias(self.config.alias)
         if index is not None and isinstance(self.understander, CatalogUnderstander):
             self.understander.vocabulary(index)
+        if index is not None:
+            self.titles.index_for(index)
         if index is not None:
             # the first facet count of a version builds the embedded engine's facet columns (a while on the
             # Netflix catalog): pay it here, not in the first user's request
@@ -162,10 +167,39 @@ class SearchService:
         parsed = self.understander(request.q, index)
         return _Understood(parsed.text, parsed.filters, tuple(parsed.boosts), parsed.to_dict()), parsed
 
+    def _title_intent(
+        self, request: SearchRequest, index: str, understood: _Understood, parsed: Understanding | None
+    ) -> tuple[_Understood, Understanding | None]:
+        """The query names a title: that title first. Typed exactly, the rest of the page is what the query
+        understood ("zombies" still prefers zombie stories below the film *Zombies*); within a typo budget, the
+        title is searched instead of the typo, which nothing would understand. Not when the understanding read
+        the whole query as a person, nor for a sorted listing."""
+        if request.sort != "relevance" or not request.q.strip():
+            return understood, parsed
+        if parsed is not None and not parsed.text.strip() and any(n == "people.raw" for n, _ in parsed.filters.terms):
+            return understood, parsed
+        match = self.titles.index_for(index).match(request.q)
+        if match is None:
+            return understood, parsed
+        docs = self.backend.get_documents(index, list(match.ids))
+        ids = tuple(i for i in match.ids if i in docs and _passes(docs[i], request.filters))
+        if not ids:
+            return understood, parsed
+        title = str(docs[ids[0]].get("title", ""))
+        found = {"ids": list(ids), "how": match.how, "distance": match.distance}
+        if match.how == "exact":
+            notes = [*understood.info.get("notes", []), f"the title {title!r} first"]
+            return replace(understood, titles=ids, info={**understood.info, "notes": notes, "title": found}), parsed
+        info = {"text": title, "filters": Filters().to_dict(), "boosts": [], "matches": [], "dropped": [],
+                "notes": [f"showing results for {title!r}"], "relaxed": False, "title": found}
+        return _Understood(title, info=info, titles=ids), None
+
     def search(self, request: SearchRequest) -> SearchResponse:
         started = time.perf_counter()
         index = self.served_index()
         understood, parsed = self._understand(request, index)
+        if request.understand:
+            understood, parsed = self._title_intent(request, index, understood, parsed)
         hits, total, facets, filters = self._run(request, understood, index)
         if total == 0 and understood.filters and parsed is not None:
             # Understood filters are soft: when they exclude everything, keep them as preferences instead.
@@ -183,33 +217,47 @@ class SearchService:
         filters = request.filters.merged(understood.filters) if understood.filters else request.filters
         text = understood.text
         if not text.strip() and understood.boosts:
-            hits, total, facets = self._soft_browse(request, filters, understood.boosts, index)
+            hits, total, facets = self._soft_browse(request, filters, understood.boosts, index, understood.titles)
             return hits, total, facets, filters
         if not text.strip():
-            hits, total, facets = self._browse(request, filters, index)
+            hits, total, facets = self._browse(request, filters, index, understood.titles)
             return hits, total, facets, filters
         candidates = self.retriever.retrieve(index, request.pipeline, text, filters, request.depth, request.fusion)
         hits, total, facets = self._rank_and_shape(request, understood, text, candidates, index)
         return hits, total, facets, filters
 
     def _browse(
-        self, request: SearchRequest, filters: Filters, index: str
+        self, request: SearchRequest, filters: Filters, index: str, titles: Sequence[str] = ()
     ) -> tuple[list[ResultHit], int, dict[str, list[dict[str, Any]]]]:
         sort = self.config.browse_sort
         if request.sort != "relevance":
             option = CATALOG.sort(request.sort)
             sort = (option.engine_field or option.field, "desc" if option.descending else "asc")
+        depth = request.offset + request.size + len(titles)
         result = self.backend.lexical_search(
-            index, LexicalQuery(text="", fields=(), filters=filters, size=request.offset + request.size, sort=sort)
+            index, LexicalQuery(text="", fields=(), filters=filters, size=depth, sort=sort)
         )
-        page = result.hits[request.offset : request.offset + request.size]
-        docs = self.backend.get_documents(index, [h.id for h in page])
-        hits = [self._shape(docs[h.id], 0.0, frozenset(), None) for h in page if h.id in docs]
+        ranked, added = _ids_titles_first([h.id for h in result.hits], titles, self._outside(index, titles, filters))
+        page = ranked[request.offset : request.offset + request.size]
+        docs = self.backend.get_documents(index, page)
+        hits = [self._shape(docs[i], 0.0, frozenset(), None) for i in page if i in docs]
         facets = self._facets(index, filters, None) if request.facets else {}
-        return hits, result.total, facets
+        return hits, result.total + added, facets
+
+    def _outside(self, index: str, titles: Sequence[str], filters: Filters) -> frozenset[str]:
+        """The pinned titles the understood filters leave out (counted on top of the browse total)."""
+        if not titles:
+            return frozenset()
+        docs = self.backend.get_documents(index, list(titles))
+        return frozenset(i for i in titles if i not in docs or not _passes(docs[i], filters))
 
     def _soft_browse(
-        self, request: SearchRequest, filters: Filters, boosts: Sequence[tuple[str, str, float]], index: str
+        self,
+        request: SearchRequest,
+        filters: Filters,
+        boosts: Sequence[tuple[str, str, float]],
+        index: str,
+        titles: Sequence[str] = (),
     ) -> tuple[list[ResultHit], int, dict[str, list[dict[str, Any]]]]:
         """Relaxed filters with no free text: documents matching the most preferences first (a soft AND),
         each group in browse order. "90s comedies with tom hanks" -> Tom Hanks comedies of any decade and
@@ -227,7 +275,7 @@ class SearchService:
             specificity.append(math.log(1.0 + catalog_size / max(1, found.total)))
             for hit in found.hits:
                 first_seen.setdefault(hit.id, len(first_seen))
-        docs_all = self.backend.get_documents(index, list(first_seen))
+        docs_all = self.backend.get_documents(index, [*titles, *first_seen])
         bonus = {
             doc_id: sum(
                 weight * idf
@@ -236,7 +284,8 @@ class SearchService:
             )
             for doc_id, doc in docs_all.items()
         }
-        ranked = sorted(bonus, key=lambda doc_id: (-bonus[doc_id], first_seen[doc_id]))
+        found = sorted((i for i in bonus if i in first_seen), key=lambda doc_id: (-bonus[doc_id], first_seen[doc_id]))
+        ranked, _ = _ids_titles_first(found, [i for i in titles if i in docs_all], frozenset())
         page = ranked[request.offset : request.offset + request.size]
         hits = [self._shape(docs_all[i], bonus[i], frozenset(), None) for i in page]
         facets = self._facets(index, None, ranked) if request.facets else {}
@@ -258,12 +307,16 @@ class SearchService:
         if request.sort != "relevance":
             option = CATALOG.sort(request.sort)
             ranked = _sort_by_field(ranked, docs_all, option.field, option.descending)
+        total = candidates.total
+        if understood.titles:
+            ranked, added = _titles_first(ranked, understood.titles)
+            total += added
         page = ranked[request.offset : request.offset + request.size]
         docs = docs_all or self.backend.get_documents(index, [h.id for h in page])
         terms = query_terms(text, self._analyze)
         hits = [self._shape(docs[h.id], h.score, terms, h if request.explain else None) for h in page if h.id in docs]
         facets = self._facets(index, None, [h.id for h in ranked]) if request.facets else {}
-        return hits, candidates.total, facets
+        return hits, total, facets
 
     def _apply_boosts(
         self, ranked: list[FusedHit], boosts: Sequence[tuple[str, str, float]], docs: Mapping[str, Mapping[str, Any]]
@@ -342,6 +395,39 @@ class SearchService:
         hits = [h for h in result.hits if h.id != doc_id][:size]
         found = self.backend.get_documents(index, [h.id for h in hits])
         return [self._shape(found[h.id], h.score, frozenset(), None) for h in hits if h.id in found]
+
+
+def _ids_titles_first(
+    ranked: Sequence[str], titles: Sequence[str], outside: frozenset[str]
+) -> tuple[list[str], int]:
+    """Browse order with the titled works on top; ``outside``: titles not in the browsed set, which add to its
+    total (the others were already counted)."""
+    chosen = set(titles)
+    return [*titles, *(i for i in ranked if i not in chosen)], len(outside)
+
+
+def _titles_first(ranked: list[FusedHit], titles: Sequence[str]) -> tuple[list[FusedHit], int]:
+    """The titled works on top (in the title index's order), scored above the rest so scores stay sorted;
+    returns the list and how many of them the retrievers had not found."""
+    by_id = {h.id: h for h in ranked}
+    top = max((h.score for h in ranked), default=0.0)
+    pinned = [(by_id.get(i) or FusedHit(i, 0.0, (None, None), (None, None), (None, None)))._replace(
+        score=top + len(titles) - n) for n, i in enumerate(titles)]
+    chosen = set(titles)
+    return pinned + [h for h in ranked if h.id not in chosen], sum(1 for i in titles if i not in by_id)
+
+
+def _passes(doc: Mapping[str, Any], filters: Filters) -> bool:
+    """Does the stored document meet the request's own filters (a title is pinned only inside them)?"""
+    for name, values in filters.terms:
+        if not any(CATALOG.has_value(doc, name, v) for v in values):
+            return False
+    for name, low, high in filters.ranges:
+        value = doc.get(name)
+        if not isinstance(value, int | float) or (low is not None and value < low) or (high is not None and
+                                                                                        value > high):
+            return False
+    return True
 
 
 def _sort_by_field(
