@@ -193,18 +193,15 @@ def test_metric_labels_stay_bounded_whatever_clients_send(client):
     assert 'route="unmatched"' in text or 'method="other"' in text
 
 
-def test_suggest_p50_under_5_ms(client):
-    import statistics
-    import time
+def test_suggest_offers_the_title_from_its_start_and_through_a_typo(client):
+    def texts(prefix: str) -> list[str]:
+        return [s["text"] for s in client.get("/suggest", query_string={"q": prefix}).get_json()["suggestions"]]
 
-    prefixes = ["st", "the c", "tom h", "love", "dark", "spa", "mar", "a", "king", "anim"] * 20
-    client.get("/suggest?q=warm")
-    timings = []
-    for prefix in prefixes:
-        started = time.perf_counter()
-        assert client.get("/suggest", query_string={"q": prefix}).status_code == 200
-        timings.append(time.perf_counter() - started)
-    assert statistics.median(timings) < 0.005
+    assert texts("the irish") == ["The Irishman", "The Irish Mob", "The Irishman: In Conversation", "Kill the Irishman"]
+    assert texts("the irishmen")[:2] == ["The Irishman", "The Irishman: In Conversation"]
+    assert "Stranger Things" in texts("stran") and texts("strnager thi") == ["Stranger Things",
+                                                                             "Beyond Stranger Things"]
+    assert texts("xqzwvjk") == []
 
 
 def test_openapi_document_and_docs_page(client):

@@ -62,3 +62,9 @@ def key_of(text: str) -> tuple[str, ...]:
     """The lookup key of a vocabulary value or a lexicon phrase (the keys of :func:`tokenize`, without spans:
     this runs once per catalog name, ~41k times when a Netflix vocabulary loads)."""
     return tuple(key for key in map(_key, _RUN.findall(text)) if key)
+
+
+def prefix_key(text: str) -> str:
+    """Tokens folded as :func:`tokenize` does but a possessive keeps its s ("Queen's" = "queens"), joined by
+    spaces: for autocomplete, where "queen" and "queens" must both be prefixes of the catalog's "Queen's"."""
+    return " ".join(key for key in (fold(run).translate(_ERASED) for run in _RUN.findall(text)) if key)
