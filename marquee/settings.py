@@ -31,6 +31,7 @@ class Settings:
     embedder: str = "minilm"
     embedder_model: str = ""  # a fine-tuned sentence-transformers folder (marquee train-encoder); "" = the packaged one
     fusion: str = ""  # the "fusion" JSON object tune-fusion prints; "" = DEFAULT_FUSION (tuned for packaged weights)
+    dense_floor: str = "auto"  # cosine a dense-only answer needs: auto (calibrated per packaged embedder), none, 0.5
     ltr_model: str = ""  # an LTR model file to serve; "" = <home>/models/ltr/model.txt when it exists
     alias: str = "catalog"
     keep_versions: int = 3

@@ -206,11 +206,20 @@ class SearchHit(BaseModel):
     explain: dict[str, Any] | None = None
 
 
+class Fallback(BaseModel):
+    label: Literal["popular", "recently added"] = Field(description="what these titles are: never matches")
+    hits: list[SearchHit]
+
+
 class SearchResponse(BaseModel):
     query_id: str = Field(description="send it back with POST /events")
     took_ms: float = Field(ge=0)
     total: int = Field(ge=0)
+    total_relation: Literal["eq", "gte"] = Field(
+        description="eq: total is exact; gte: a lower bound (a retrieval list was cut at its depth)")
     hits: list[SearchHit]
+    fallback: Fallback | None = Field(
+        default=None, description="set when nothing matched q: a few titles to start from, labelled")
     facets: dict[str, list[FacetBucket]]
     understood: dict[str, Any] = Field(description="what query understanding made of q: text, filters, matches")
     pipeline: str | None = None

@@ -13,7 +13,7 @@ from marquee.enrichment.pipeline import Enricher
 from marquee.indexing.indexer import EventHandler, Indexer, PreSwapCheck
 from marquee.search.backends.base import SearchBackend
 from marquee.search.fusion import fusion_from_json
-from marquee.search.retrieval import DEFAULT_FUSION, RetrievalConfig, Retriever
+from marquee.search.retrieval import CALIBRATED_DENSE_FLOORS, DEFAULT_FUSION, RetrievalConfig, Retriever
 from marquee.settings import Settings, SettingsError
 
 
@@ -62,4 +62,21 @@ def make_retrieval_config(settings: Settings) -> RetrievalConfig:
         fusion = fusion_from_json(settings.fusion) if settings.fusion else DEFAULT_FUSION
     except ValueError as exc:
         raise SettingsError(f"setting 'fusion': {exc}") from exc
-    return RetrievalConfig(fusion=fusion, hybrid_mode=settings.opensearch_hybrid)
+    return RetrievalConfig(fusion=fusion, hybrid_mode=settings.opensearch_hybrid, dense_floor=dense_floor(settings))
+
+
+def dense_floor(settings: Settings) -> float | None:
+    """``auto``: the floor calibrated for the packaged weights of the configured embedder (none for a fine-tuned
+    encoder or the hashing embedder, whose cosines were never calibrated); ``none``; or a cosine."""
+    raw = settings.dense_floor.strip().lower()
+    if raw == "auto":
+        return None if settings.embedder_model else CALIBRATED_DENSE_FLOORS.get(settings.embedder)
+    if raw == "none":
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        value = float("nan")
+    if not -1.0 <= value <= 1.0:
+        raise SettingsError(f"setting 'dense_floor': expected auto, none or a cosine in [-1, 1], got {raw!r}")
+    return value

@@ -28,6 +28,13 @@ DEFAULT_FUSION = FusionSpec(
 )
 HYBRID_MODES = ("client", "pipeline")
 
+# The cosine a dense neighbour needs when no document contains the query's words, per packaged embedder: the
+# smallest 0.01 step that leaves at most 2% of the calibration nonsense queries (data/judgments/nonsense/
+# calibration.tsv) with a dense answer (`python benchmarks/dense_floor.py`; figures in benchmarks/RESULTS.md).
+# The int8 ONNX export reproduces the fp32 cosines to ~0.99 and shares the value. Other weights (a fine-tuned
+# encoder, the hashing embedder) have no calibrated floor: MARQUEE_DENSE_FLOOR sets one.
+CALIBRATED_DENSE_FLOORS = {"minilm": 0.56, "minilm-onnx": 0.56}
+
 
 @dataclass(frozen=True)
 class RetrievalConfig:
@@ -38,6 +45,7 @@ class RetrievalConfig:
     lexical_fields: tuple[tuple[str, float], ...] = DEFAULT_LEXICAL_FIELDS
     fusion: FusionSpec = DEFAULT_FUSION
     hybrid_mode: str = "client"
+    dense_floor: float | None = None  # cosine an unfiltered answer with no lexical match needs from a neighbour
 
     def __post_init__(self) -> None:
         if self.hybrid_mode not in HYBRID_MODES:
@@ -45,10 +53,14 @@ class RetrievalConfig:
 
 
 class Candidates(NamedTuple):
+    """``total``: how many results the query has; ``exact`` False when that is a lower bound (a list was cut at
+    the retrieval depth, so more documents would come with a deeper page)."""
+
     lexical: list[Hit]
     dense: list[Hit]
     fused: list[FusedHit]
     total: int
+    exact: bool = True
 
 
 class QueryEmbeddingCache:
@@ -115,23 +127,40 @@ class Retriever:
         return result.hits, min(result.total, depth)
 
     def retrieve(
-        self, index: str, pipeline: str, text: str, filters: Filters, depth: int, fusion: FusionSpec | None = None
+        self,
+        index: str,
+        pipeline: str,
+        text: str,
+        filters: Filters,
+        depth: int,
+        fusion: FusionSpec | None = None,
+        words_understood: bool = False,
     ) -> Candidates:
+        """``words_understood``: some of the query's words became ``filters`` (they matched the catalog's
+        vocabulary), so documents within them have earned their place even when no text matches the rest."""
         if pipeline == "bm25":
             hits, total = self.bm25(index, text, filters, depth)
             return Candidates(hits, [], _single(hits, 0, 2), total)
         if pipeline == "dense":
             hits, total = self.dense(index, text, filters, depth)
-            return Candidates([], hits, _single(hits, 1, 2), total)
+            return Candidates([], hits, _single(hits, 1, 2), total, exact=len(hits) < depth)
         spec = fusion or self.config.fusion
         if self.config.hybrid_mode == "pipeline" and isinstance(self.backend, ServerSideHybrid):
             query = LexicalQuery(text=text, fields=self.config.lexical_fields, filters=filters, size=depth)
             result = self.backend.hybrid_search(index, query, self.queries.encode(text), depth, spec)
             fused_hits = [FusedHit(h.id, h.score, (None, None), (None, None), (None, None)) for h in result.hits]
-            return Candidates([], [], fused_hits, len(fused_hits))
-        lexical, _ = self.bm25(index, text, filters, depth)
+            return Candidates([], [], fused_hits, len(fused_hits), exact=len(fused_hits) < depth)
+        lexical, lexical_total = self.bm25(index, text, filters, depth)
         dense, _ = self.dense(index, text, filters, depth)
+        floor = self.config.dense_floor
+        if not lexical and not words_understood and floor is not None:
+            # No document has the words: a neighbour must be near enough to earn its place ("xqzwvjk blorf" has
+            # 100 nearest neighbours, none of them an answer; a facet the viewer picked does not change that).
+            # Within understood filters the words did match ("korean romantic comedy" is Korean romantic
+            # comedies even where no description says "romantic"). Scores are (1 + cos) / 2.
+            dense = [h for h in dense if 2.0 * h.score - 1.0 >= floor]
         fused = fuse(
             [[(h.id, h.score) for h in lexical], [(h.id, h.score) for h in dense]], fusion or self.config.fusion
         )
-        return Candidates(lexical, dense, fused, len(fused))
+        exact = lexical_total <= len(lexical) and len(dense) < depth
+        return Candidates(lexical, dense, fused, len(fused), exact)

@@ -11,7 +11,7 @@ import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from marquee.schema import CATALOG
 from marquee.search.analysis import analyzer
@@ -76,19 +76,43 @@ class SearchResponse:
     pipeline: str
     index: str
     rerank: str = "none"
+    total_exact: bool = True  # False: ``total`` is a lower bound (a deeper page brings more)
+    fallback: Fallback | None = None  # nothing matched: a few titles to start from, labelled as what they are
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "query_id": self.query_id,
             "took_ms": round(self.took_ms, 2),
             "total": self.total,
+            "total_relation": "eq" if self.total_exact else "gte",
             "hits": [h.to_dict() for h in self.hits],
+            "fallback": self.fallback.to_dict() if self.fallback else None,
             "facets": self.facets,
             "understood": self.understood,
             "pipeline": self.pipeline,
             "rerank": self.rerank,
             "index": self.index,
         }
+
+
+@dataclass(frozen=True)
+class Fallback:
+    """What an empty answer offers instead: ``label`` says what the titles are (``popular`` when the catalog
+    has popularity, else ``recently added``), never passed off as matches."""
+
+    label: str
+    hits: list[ResultHit]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"label": self.label, "hits": [h.to_dict() for h in self.hits]}
+
+
+class _Page(NamedTuple):
+    hits: list[ResultHit]
+    total: int
+    facets: dict[str, list[dict[str, Any]]]
+    filters: Filters
+    exact: bool = True
 
 
 @dataclass
@@ -100,6 +124,7 @@ class ServiceConfig:
     browse_sort: tuple[str, str] = ("date_added", "desc")
     boost_weight: float = 0.5
     facet_size: int = 15
+    fallback_size: int = 6
 
 
 @dataclass
@@ -188,10 +213,10 @@ class SearchService:
         title = str(docs[ids[0]].get("title", ""))
         found = {"ids": list(ids), "how": match.how, "distance": match.distance}
         if match.how == "exact":
-            notes = [*understood.info.get("notes", []), f"the title {title!r} first"]
-            return replace(understood, titles=ids, info={**understood.info, "notes": notes, "title": found}), parsed
+            # The viewer typed the title: it comes first without a note (``understood.title`` says why).
+            return replace(understood, titles=ids, info={**understood.info, "title": found}), parsed
         info = {"text": title, "filters": Filters().to_dict(), "boosts": [], "matches": [], "dropped": [],
-                "notes": [f"showing results for {title!r}"], "relaxed": False, "title": found}
+                "notes": [f"Showing results for \u201c{title}\u201d"], "relaxed": False, "title": found}
         return _Understood(title, info=info, titles=ids), None
 
     def search(self, request: SearchRequest) -> SearchResponse:
@@ -200,31 +225,44 @@ class SearchService:
         understood, parsed = self._understand(request, index)
         if request.understand:
             understood, parsed = self._title_intent(request, index, understood, parsed)
-        hits, total, facets, filters = self._run(request, understood, index)
-        if total == 0 and understood.filters and parsed is not None:
+        page = self._run(request, understood, index)
+        if page.total == 0 and understood.filters and parsed is not None:
             # Understood filters are soft: when they exclude everything, keep them as preferences instead.
             relaxed = self.relaxer(parsed)
             understood = _Understood(relaxed.text, relaxed.filters, tuple(relaxed.boosts), relaxed.to_dict())
-            hits, total, facets, filters = self._run(request, understood, index)
+            page = self._run(request, understood, index)
+        fallback = self._fallback(request, index) if page.total == 0 and request.q.strip() else None
         took = (time.perf_counter() - started) * 1000.0
-        info = understood.info or {"text": understood.text, "filters": filters.to_dict(), "boosts": []}
-        return SearchResponse(uuid.uuid4().hex, took, total, hits, facets, info, request.pipeline, index,
-                              request.rerank)
+        info = understood.info or {"text": understood.text, "filters": page.filters.to_dict(), "boosts": []}
+        return SearchResponse(uuid.uuid4().hex, took, page.total, page.hits, page.facets, info, request.pipeline,
+                              index, request.rerank, page.exact, fallback)
 
-    def _run(
-        self, request: SearchRequest, understood: _Understood, index: str
-    ) -> tuple[list[ResultHit], int, dict[str, list[dict[str, Any]]], Filters]:
+    def _fallback(self, request: SearchRequest, index: str) -> Fallback:
+        """Nothing matched: the most popular titles within the request's filters, or (a catalog without
+        popularity) the most recently added, labelled as such."""
+        size = self.config.fallback_size
+        popular = self.titles.index_for(index).most_popular(size * 10)
+        if popular:
+            docs = self.backend.get_documents(index, list(popular))
+            ids = [i for i in popular if i in docs and _passes(docs[i], request.filters)][:size]
+            return Fallback("popular", [self._shape(docs[i], 0.0, frozenset(), None) for i in ids])
+        browse = replace(request, offset=0, size=size, sort="relevance", facets=False)
+        hits, _, _ = self._browse(browse, request.filters, index)
+        return Fallback("recently added", hits)
+
+    def _run(self, request: SearchRequest, understood: _Understood, index: str) -> _Page:
         filters = request.filters.merged(understood.filters) if understood.filters else request.filters
         text = understood.text
         if not text.strip() and understood.boosts:
             hits, total, facets = self._soft_browse(request, filters, understood.boosts, index, understood.titles)
-            return hits, total, facets, filters
+            return _Page(hits, total, facets, filters)
         if not text.strip():
             hits, total, facets = self._browse(request, filters, index, understood.titles)
-            return hits, total, facets, filters
-        candidates = self.retriever.retrieve(index, request.pipeline, text, filters, request.depth, request.fusion)
+            return _Page(hits, total, facets, filters)
+        candidates = self.retriever.retrieve(index, request.pipeline, text, filters, request.depth, request.fusion,
+                                             words_understood=bool(understood.filters or understood.boosts))
         hits, total, facets = self._rank_and_shape(request, understood, text, candidates, index)
-        return hits, total, facets, filters
+        return _Page(hits, total, facets, filters, candidates.exact)
 
     def _browse(
         self, request: SearchRequest, filters: Filters, index: str, titles: Sequence[str] = ()

@@ -28,6 +28,7 @@ _SUFFIX = re.compile(r"\s+(season|series|part|vol|volume|chapter)\s+\w+$")
 _MAIN = re.compile(r"\s*[:(\u2013\u2014-]\s.*$|:\s*.*$")  # "Avatar: The Last Airbender" -> "Avatar"
 _YEAR = re.compile(r"^(.*\S)\s+((?:19|20)\d\d)$")
 MAX_FUZZY_CANDIDATES = 200
+MOST_POPULAR = 100  # kept for empty answers, filtered there by the request's filters
 KNOWN_IN_DESCRIPTIONS = 2  # a word in this many descriptions is a word of the catalog, not a typo
 
 
@@ -68,6 +69,13 @@ class TitleIndex:
                 self._words[word].add(key)
         self._near = DeletionIndex(self._words)
         self._described = described
+        popular = sorted({e for entries in self._by_key.values() for e in entries if e[1] > 0},
+                         key=lambda e: (-e[1], -e[2], e[0]))
+        self._popular = tuple(e[0] for e in popular[:MOST_POPULAR])
+
+    def most_popular(self, size: int) -> tuple[str, ...]:
+        """The most popular works (popularity, then recency); empty when the catalog has no popularity."""
+        return self._popular[:size]
 
     def known(self, word: str) -> bool:
         """Is this folded word one the catalog uses (a title word, or in enough descriptions)?"""

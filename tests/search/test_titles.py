@@ -68,7 +68,7 @@ def test_the_title_typed_comes_first_even_with_a_typo(service):
     assert titles(service, "the irishman")[0] == "The Irishman"
     response = service.search(SearchRequest(q="strnager thigns", size=5))
     assert response.hits[0].title == "Stranger Things"
-    assert response.understood["notes"] == ["showing results for 'Stranger Things'"]
+    assert response.understood["notes"] == ["Showing results for \u201cStranger Things\u201d"]
     assert response.understood["title"]["how"] == "typo"
 
 

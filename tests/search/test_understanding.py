@@ -300,10 +300,7 @@ def test_relax_turns_every_filter_into_a_boost_and_says_so(vocab):
         ("people.raw", "Tom Hanks", 1.0),
         ("decade", "1990", 1.0),
     )
-    assert relaxed.notes == (
-        "no results with filters genres=Comedies, people.raw=Tom Hanks, year=1990..1999: "
-        "used them as preferences instead",
-    )
+    assert relaxed.notes == ("No 1990s Comedies with Tom Hanks: showing the closest matches",)
     assert relaxed.relaxed is True
     assert (relaxed.text, relaxed.matches, relaxed.dropped) == (parsed.text, parsed.matches, parsed.dropped)
     assert parsed.relaxed is False and parsed.notes == ()  # the original is untouched
@@ -313,7 +310,7 @@ def test_relax_only_some_fields(vocab):
     relaxed = relax(understand("korean thriller series", vocab), fields=("genres",))
     assert relaxed.filters == Filters.of({"countries": ["South Korea"], "kind": ["TV Show"]})
     assert relaxed.boosts == (("genres", "TV Thrillers", 1.0),)
-    assert relaxed.notes == ("no results with filters genres=TV Thrillers: used them as preferences instead",)
+    assert relaxed.notes == ("No TV Thrillers: showing the closest matches",)
 
 
 def test_relax_without_filters_is_a_no_op(vocab):
@@ -380,9 +377,7 @@ def test_to_dict_with_a_typo_and_an_open_range_then_relaxed(vocab):
         {"field": "decade", "value": "2010", "weight": 1.0},
         {"field": "decade", "value": "2020", "weight": 1.0},
     ]
-    assert relaxed["notes"] == [
-        "no results with filters people.raw=Tom Hanks, year=2011..: used them as preferences instead"
-    ]
+    assert relaxed["notes"] == ["No titles with Tom Hanks from 2011 on: showing the closest matches"]
     assert relaxed["relaxed"] is True
     json.dumps(relaxed)  # the API serialises it as is
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from marquee.search.backends.base import Filters
+from marquee.search.understanding.wording import describe_for_viewers
 
 Boost = tuple[str, str, float]
 """``(field, value, weight)``: a document holding ``value`` in ``field`` ranks higher; nothing is excluded."""
@@ -92,15 +93,6 @@ class Understanding:
         }
 
 
-def describe(filters: Filters) -> str:
-    parts = [f"{name}={'|'.join(values)}" for name, values in filters.terms]
-    for name, lo, hi in filters.ranges:
-        low = "" if lo is None else f"{lo:g}"
-        high = "" if hi is None else f"{hi:g}"
-        parts.append(f"{name}={low}..{high}")
-    return ", ".join(parts)
-
-
 def relax(understanding: Understanding, fields: tuple[str, ...] | None = None) -> Understanding:
     """Turn filters into boosts (all, or only ``fields``) and say so in ``notes``.
 
@@ -122,5 +114,5 @@ def relax(understanding: Understanding, fields: tuple[str, ...] | None = None) -
     if moved_ranges:
         boosts.extend(understanding.year_boosts)
     unique = tuple(dict.fromkeys(boosts))
-    note = f"no results with filters {describe(moved)}: used them as preferences instead"
+    note = f"No {describe_for_viewers(moved)}: showing the closest matches"
     return replace(understanding, filters=kept, boosts=unique, notes=(*understanding.notes, note), relaxed=True)
