@@ -23,7 +23,7 @@ LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", 
 @pytest.fixture(scope="session")
 def browser_app(tmp_path_factory):
     home = catalog_home(tmp_path_factory.getbasetemp())
-    app = create_app(load_settings(env={}, overrides={"home": str(home), **HOME_OVERRIDES}))
+    app = create_app(load_settings(env={}, overrides={"home": str(home), **HOME_OVERRIDES, "dense_floor": "0.5"}))
     app.extensions["marquee"].warm_up()
     return app
 

@@ -43,7 +43,8 @@
     $("results").setAttribute("aria-busy", "false");
     if (!response || !response.ok) {
       $("summary").textContent = body.error ? body.error.message : "Something went wrong.";
-      $("results").innerHTML = ""; $("pager").innerHTML = ""; $("facets").innerHTML = ""; $("understood").innerHTML = "";
+      $("results").innerHTML = ""; $("pager").innerHTML = ""; $("facet-list").innerHTML = ""; $("understood").innerHTML = "";
+      renderFallback(null);
       return;
     }
     const url = `/?${params()}`;
@@ -52,49 +53,89 @@
     sendImpressions(body);
   }
 
+  // -- cards: a generated tile (colour from the title, kind badge, year) stands in for artwork ---------------
+  function hue(text) {  // FNV-1a over the title: the same title always gets the same colour
+    let h = 0x811c9dc5;
+    for (const ch of String(text)) { h ^= ch.codePointAt(0); h = Math.imul(h, 0x01000193); }
+    h ^= h >>> 16; h = Math.imul(h, 0x85ebca6b); h ^= h >>> 13; h = Math.imul(h, 0xc2b2ae35); h ^= h >>> 16;  // mix the bits
+    return (h >>> 0) % 360;
+  }
+  const KIND_BADGE = { "Movie": "Film", "TV Show": "Series" };
+  function tile(title, kind, year) {
+    return `<span class="tile-kind">${esc(KIND_BADGE[kind] || kind || "")}</span>
+      <span class="tile-title">${esc(title)}</span><span class="tile-year">${esc(year || "")}</span>`;
+  }
+  function tileStyle(title) { return `--tile-hue:${hue(title)}`; }
+  function card(hit, position) {
+    const f = hit.fields;
+    const length = f.duration_minutes ? `${f.duration_minutes} min` : f.seasons ? `${f.seasons} season${f.seasons > 1 ? "s" : ""}` : "";
+    const meta = [f.year, length, f.rating].filter(Boolean).map(esc).join(" · ");
+    const genres = (f.genres || []).slice(0, 3).map((g) => `<span class="tag">${esc(g)}</span>`).join("");
+    const text = (hit.highlights || {}).body || esc((f.body || "").slice(0, 240));
+    const people = [...(f.directors || []).slice(0, 1), ...(f.cast || []).slice(0, 3)].map(esc).join(", ");
+    const tracked = position ? ` data-position="${position}"` : "";
+    const href = `/documents/${encodeURIComponent(hit.id)}`;
+    return `<li class="card">
+      <a class="tile" href="${href}" data-id="${esc(hit.id)}"${tracked} style="${tileStyle(hit.title)}" tabindex="-1" aria-hidden="true">${tile(hit.title, f.kind, f.year)}</a>
+      <div class="card-body">
+        <h2><a href="${href}" data-id="${esc(hit.id)}"${tracked}>${(hit.highlights || {}).title || esc(hit.title)}</a></h2>
+        <p class="meta"><span class="kind kind-${f.kind === "TV Show" ? "show" : "movie"}">${esc(f.kind || "")}</span> ${meta}</p>
+        <p class="snippet">${text}</p>
+        ${people ? `<p class="people">${people}</p>` : ""}<div class="tags">${genres}</div>
+      </div></li>`;
+  }
+
+  // What the count can promise: a lower bound says "+", and only the first MAX_RESULTS can be paged to.
+  const MAX_RESULTS = 1000;
+  function summary(body) {
+    const bound = body.total_relation === "gte" ? "+" : "";
+    const count = `${body.total.toLocaleString()}${bound} title${body.total === 1 && !bound ? "" : "s"}`;
+    return `${count}${state.q ? ` for “${state.q}”` : ""}`;
+  }
   function render(body) {
-    const plural = body.total === 1 ? "" : "s";
-    $("summary").textContent = `${body.total.toLocaleString()} title${plural}${state.q ? ` for “${state.q}”` : ""} · ${body.took_ms} ms`;
-    $("results").innerHTML = body.hits.length ? body.hits.map((hit, i) => {
-      const f = hit.fields;
-      const length = f.duration_minutes ? `${f.duration_minutes} min` : f.seasons ? `${f.seasons} season${f.seasons > 1 ? "s" : ""}` : "";
-      const meta = [f.year, length, f.rating].filter(Boolean).map(esc).join(" · ");
-      const genres = (f.genres || []).slice(0, 3).map((g) => `<span class="tag">${esc(g)}</span>`).join("");
-      const text = hit.highlights.body || esc((f.body || "").slice(0, 240));
-      const people = [...(f.directors || []).slice(0, 1), ...(f.cast || []).slice(0, 3)].map(esc).join(", ");
-      return `<li class="card">
-        <div class="card-head"><span class="kind kind-${f.kind === "TV Show" ? "show" : "movie"}">${esc(f.kind || "")}</span>
-          <h2><a href="/documents/${encodeURIComponent(hit.id)}" data-id="${esc(hit.id)}" data-position="${state.from + i + 1}">${hit.highlights.title || esc(hit.title)}</a></h2></div>
-        <p class="meta">${meta}</p><p class="snippet">${text}</p>
-        ${people ? `<p class="people">${people}</p>` : ""}<div class="tags">${genres}</div></li>`;
-    }).join("") : `<li class="empty">No titles match. Try fewer words or remove a filter.</li>`;
+    $("summary").textContent = body.total || !state.q ? summary(body) : "";
+    $("results").innerHTML = body.hits.length ? body.hits.map((hit, i) => card(hit, state.from + i + 1)).join("")
+      : `<li class="empty"><p class="empty-title">No titles match${state.q ? ` “${esc(state.q)}”` : ""}.</p>
+         <p>Check the spelling, try other words${Object.keys(state.filters).length ? " or remove a filter" : ""}.</p></li>`;
+    renderFallback(body.fallback);
     renderUnderstood(body.understood || {});
     renderFacets(body.facets || {});
     renderPager(body.total);
+    $("filters-done").textContent = body.total ? `Show ${summary(body).replace(/ for “.*$/, "")}` : "Show results";
+  }
+  // Nothing matched: a few titles to start from, under a heading that says what they are (never as matches).
+  const FALLBACK_TITLE = { "popular": "Popular on marquee", "recently added": "Recently added" };
+  function renderFallback(fallback) {
+    const section = $("fallback");
+    if (!fallback || !fallback.hits.length) { section.hidden = true; section.querySelector("ol").innerHTML = ""; return; }
+    $("fallback-title").textContent = FALLBACK_TITLE[fallback.label] || fallback.label;
+    section.querySelector("ol").innerHTML = fallback.hits.map((hit) => card(hit, 0)).join("");
+    section.hidden = false;
   }
 
   // -- "understood as" chips: each recognised phrase is a removable chip ---------------------------------
+  const FIELD_WORD = { "people.raw": "person", countries: "country", genres: "genre", kind: "type", rating: "rating", year: "year", decade: "decade" };
   function chipsFrom(u) {
     return (u.matches || []).map((m, index) => {
       const values = m.range ? (m.range[0] === m.range[1] ? `${m.range[0]}` : `${m.range[0]}–${m.range[1]}`) : m.values.join(", ");
-      const field = m.field === "people.raw" ? "person" : m.field === "countries" ? "country" : m.field === "genres" ? "genre" : m.field;
-      return { index, field: m.field, label: `${field}: ${values}`, match: m };
+      return { index, field: m.field, label: values, kind: FIELD_WORD[m.field] || m.field, match: m };
     });
   }
   function renderUnderstood(u) {
     if (!state.understand) {
-      $("understood").innerHTML = `<span class="note">Searching the words as typed.</span>
-        <button type="button" class="linkish" data-understand-again>Understand my query again</button>`;
+      $("understood").innerHTML = `<p class="notes"><span>Searching the words as typed.</span>
+        <button type="button" class="linkish" data-understand-again>Understand my query again</button></p>`;
       return;
     }
     const chips = chipsFrom(u);
     state.chips = chips;
     state.relaxed = Boolean(u.relaxed);
-    if (!chips.length && !(u.notes || []).length) { $("understood").innerHTML = ""; return; }
-    const verb = u.relaxed ? "Preferring" : "Understood as";
-    $("understood").innerHTML = `<span class="note">${verb}:</span>` + chips.map((c) =>
-      `<span class="chip">${esc(c.label)}<button type="button" data-drop-chip="${c.index}" aria-label="Remove ${esc(c.label)}">×</button></span>`).join("")
-      + (u.notes || []).map((n) => `<span class="note small">${esc(n)}</span>`).join("");
+    const notes = (u.notes || []).map((n) => `<span>${esc(n)}</span>`).join("");
+    if (!chips.length && !notes) { $("understood").innerHTML = ""; return; }
+    const verb = u.relaxed ? "Preferring" : "Understood";
+    $("understood").innerHTML = (chips.length ? `<div class="chips"><span class="chips-label">${verb}</span>` + chips.map((c) =>
+      `<span class="chip" title="${esc(c.kind)}">${esc(c.label)}<button type="button" data-drop-chip="${c.index}" aria-label="Remove ${esc(c.kind)} ${esc(c.label)}">×</button></span>`).join("") + "</div>" : "")
+      + (notes ? `<p class="notes">${notes}</p>` : "");
   }
   // Removing a chip re-runs the query with understanding off: the other chips become explicit filters
   // (their words leave the text), the removed chip's words stay as plain text.
@@ -128,6 +169,8 @@
   }
 
   // -- facets and active filters ---------------------------------------------------------------------------
+  const FILTER_WORD = { genre: "", kind: "", country: "from", rating: "rated", person: "with", year_from: "from", year_to: "until" };
+  const filterLabel = (name, value) => [name in FILTER_WORD ? FILTER_WORD[name] : name, value].filter(Boolean).join(" ");
   function decadeRange(value) { const start = Number(value); return [String(start), String(start + 9)]; }
   function isActive(param, value) {
     if (param === "decade") { const [a, b] = decadeRange(value); return (state.filters.year_from || [])[0] === a && (state.filters.year_to || [])[0] === b; }
@@ -135,10 +178,12 @@
   }
   function renderFacets(facets) {
     const active = Object.entries(state.filters).flatMap(([name, values]) => values.map((v) => ({ name, v })));
-    const activeHtml = active.length ? `<div class="active"><h3>Filters</h3>${active.map(({ name, v }) =>
-      `<span class="chip chip-filter">${esc(name.replace("_", " "))}: ${esc(v)}<button type="button" data-drop-filter="${esc(name)}" data-value="${esc(v)}" aria-label="Remove filter ${esc(name)} ${esc(v)}">×</button></span>`).join("")}
+    const activeHtml = active.length ? `<div class="active"><h3>Applied</h3>${active.map(({ name, v }) =>
+      `<span class="chip chip-filter">${esc(filterLabel(name, v))}<button type="button" data-drop-filter="${esc(name)}" data-value="${esc(v)}" aria-label="Remove filter ${esc(filterLabel(name, v))}">×</button></span>`).join("")}
       <button type="button" class="linkish" data-clear-filters>Clear all</button></div>` : "";
-    $("facets").innerHTML = activeHtml + Object.entries(FACETS).map(([field, param]) => {
+    const count = active.filter(({ name }) => name !== "year_to").length;
+    $("filters-count").textContent = count; $("filters-count").hidden = !count;
+    $("facet-list").innerHTML = activeHtml + Object.entries(FACETS).map(([field, param]) => {
       const buckets = (facets[field] || []).slice(0, field === "genres" ? 10 : 6);
       if (!buckets.length) return "";
       return `<fieldset><legend>${FACET_LABEL[field]}</legend>` + buckets.map((b) => {
@@ -163,14 +208,16 @@
 
   // -- pagination -----------------------------------------------------------------------------------------
   function renderPager(total) {
-    const pages = Math.min(Math.ceil(total / PAGE_SIZE), Math.floor(1000 / PAGE_SIZE));
+    const pages = Math.min(Math.ceil(total / PAGE_SIZE), Math.floor(MAX_RESULTS / PAGE_SIZE));
     const page = Math.floor(state.from / PAGE_SIZE) + 1;
     if (pages <= 1) { $("pager").innerHTML = ""; return; }
+    const beyond = total > MAX_RESULTS && page === pages
+      ? `<p class="pager-note">The first ${MAX_RESULTS.toLocaleString()} titles are shown: add a filter to reach the rest.</p>` : "";
     const numbers = [...new Set([1, page - 1, page, page + 1, pages].filter((n) => n >= 1 && n <= pages))];
     const buttons = numbers.map((n, i) => (i && n - numbers[i - 1] > 1 ? `<span class="gap">…</span>` : "")
       + `<button type="button" data-page="${n}" ${n === page ? 'aria-current="page"' : ""} aria-label="Page ${n}">${n}</button>`).join("");
     $("pager").innerHTML = `<button type="button" data-page="${page - 1}" ${page === 1 ? "disabled" : ""}>‹ Previous</button>${buttons}
-      <button type="button" data-page="${page + 1}" ${page >= pages ? "disabled" : ""}>Next ›</button>`;
+      <button type="button" data-page="${page + 1}" ${page >= pages ? "disabled" : ""}>Next ›</button>${beyond}`;
   }
 
   // -- events (UBI-shaped: one record per query_id; clicks match an impression) ----------------------------
@@ -210,6 +257,8 @@
     if (!response.ok) return;
     const doc = await response.json();
     $("detail-title").textContent = doc.title;
+    $("detail-tile").setAttribute("style", tileStyle(doc.title));
+    $("detail-tile").innerHTML = tile(doc.title, doc.kind, doc.year);
     const length = doc.duration_minutes ? `${doc.duration_minutes} min` : doc.seasons ? `${doc.seasons} season${doc.seasons > 1 ? "s" : ""}` : "";
     $("detail-meta").textContent = [doc.kind, doc.year, length, doc.rating, (doc.countries || []).join(", ")].filter(Boolean).join(" · ");
     $("detail-body").textContent = doc.body || "";
@@ -262,6 +311,19 @@
   });
   box.addEventListener("blur", () => setTimeout(closeList, 150));
   list.addEventListener("mousedown", (e) => { const li = e.target.closest("[data-index]"); if (li) { e.preventDefault(); choose(Number(li.dataset.index)); } });
+
+  // -- the filters drawer (narrow screens): facets slide in over the results instead of sitting below them ----
+  function setDrawer(open) {
+    document.body.classList.toggle("drawer-open", open);
+    $("filters-open").setAttribute("aria-expanded", String(open));
+    $("drawer-backdrop").hidden = !open;
+    if (open) $("filters-close").focus(); else if (document.activeElement && $("facets").contains(document.activeElement)) $("filters-open").focus();
+  }
+  $("filters-open").addEventListener("click", () => setDrawer(true));
+  $("filters-close").addEventListener("click", () => setDrawer(false));
+  $("filters-done").addEventListener("click", () => setDrawer(false));
+  $("drawer-backdrop").addEventListener("click", () => setDrawer(false));
+  document.addEventListener("keydown", (e) => { if (e.key === "Escape" && document.body.classList.contains("drawer-open")) setDrawer(false); });
 
   // -- wiring ----------------------------------------------------------------------------------------------
   function submit() {
