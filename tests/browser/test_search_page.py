@@ -62,14 +62,19 @@ def test_understood_chips_facets_and_pages(page, artifacts):
     page.wait_for_function("document.querySelector('#understood').innerText.includes('as typed')")
     assert page.input_value("#q") == "korean"
     assert "genre=TV+Thrillers" in page.url and "kind=TV+Show" in page.url and "understand=false" in page.url
-    metas = page.locator("#results .card .kind").all_inner_texts()
+    page.wait_for_selector(".main-col .card")
+    metas = page.locator(".main-col .card .meta .kind").all_inner_texts()  # results, or the fallback within the filters
     assert metas and {m.upper() for m in metas} == {"TV SHOW"}
 
     search(page, "love")
-    page.wait_for_selector("#facets [data-facet='kind'][data-value='Movie']")
+    page.wait_for_selector("#facets [data-facet='kind'][data-value='Movie']", state="attached")
+    if page.is_visible("#filters-open"):  # narrow screens: the facets live in the Filters drawer
+        page.click("#filters-open")
     page.click("#facets [data-facet='kind'][data-value='Movie']")
     page.wait_for_function("location.search.includes('kind=Movie')")
     page.wait_for_selector("#facets [data-facet='kind'][aria-pressed='true']")
+    if page.is_visible("#filters-done"):
+        page.click("#filters-done")
     kinds = page.locator("#results .card .kind").all_inner_texts()
     assert len(kinds) == 10 and {k.upper() for k in kinds} == {"MOVIE"}
     page.screenshot(path=str(artifacts / f"facet-{page.width}.png"), full_page=True)

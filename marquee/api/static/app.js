@@ -317,7 +317,7 @@
     document.body.classList.toggle("drawer-open", open);
     $("filters-open").setAttribute("aria-expanded", String(open));
     $("drawer-backdrop").hidden = !open;
-    if (open) $("filters-close").focus(); else if (document.activeElement && $("facets").contains(document.activeElement)) $("filters-open").focus();
+    if (open) setTimeout(() => $("filters-close").focus(), 60);  // once the drawer is visible else if (document.activeElement && $("facets").contains(document.activeElement)) $("filters-open").focus();
   }
   $("filters-open").addEventListener("click", () => setDrawer(true));
   $("filters-close").addEventListener("click", () => setDrawer(false));
