@@ -160,7 +160,7 @@ class Retriever:
             # comedies even where no description says "romantic"). Scores are (1 + cos) / 2.
             dense = [h for h in dense if 2.0 * h.score - 1.0 >= floor]
         fused = fuse(
-            [[(h.id, h.score) for h in lexical], [(h.id, h.score) for h in dense]], fusion or self.config.fusion
+            [[(h.id, h.score) for h in lexical], [(h.id, h.score) for h in dense]], spec
         )
         exact = lexical_total <= len(lexical) and len(dense) < depth
         return Candidates(lexical, dense, fused, len(fused), exact)

@@ -87,11 +87,11 @@
 
   // What the count can promise: a lower bound says "+", and only the first MAX_RESULTS can be paged to.
   const MAX_RESULTS = 1000;
-  function summary(body) {
+  function countText(body) {
     const bound = body.total_relation === "gte" ? "+" : "";
-    const count = `${body.total.toLocaleString()}${bound} title${body.total === 1 && !bound ? "" : "s"}`;
-    return `${count}${state.q ? ` for “${state.q}”` : ""}`;
+    return `${body.total.toLocaleString()}${bound} title${body.total === 1 && !bound ? "" : "s"}`;
   }
+  function summary(body) { return `${countText(body)}${state.q ? ` for “${state.q}”` : ""}`; }
   function render(body) {
     $("summary").textContent = body.total || !state.q ? summary(body) : "";
     $("results").innerHTML = body.hits.length ? body.hits.map((hit, i) => card(hit, state.from + i + 1)).join("")
@@ -101,7 +101,7 @@
     renderUnderstood(body.understood || {});
     renderFacets(body.facets || {});
     renderPager(body.total);
-    $("filters-done").textContent = body.total ? `Show ${summary(body).replace(/ for “.*$/, "")}` : "Show results";
+    $("filters-done").textContent = body.total ? `Show ${countText(body)}` : "Show results";
   }
   // Nothing matched: a few titles to start from, under a heading that says what they are (never as matches).
   const FALLBACK_TITLE = { "popular": "Popular on marquee", "recently added": "Recently added" };
