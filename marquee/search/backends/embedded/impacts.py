@@ -13,12 +13,15 @@ fieldnorm codes) before it enters the formula. The one deliberate difference: N,
 count live documents only, where tantivy (like Lucene) keeps counting deleted ones until a merge; on an
 index built in one go -- every version the indexer writes -- the two agree.
 
-Above ``MAX_POSTINGS`` postings (memory: 10 bytes each) the index keeps no impacts and tantivy answers.
+Saved as memory-mapped ``.npy`` arrays (``arrays.py``), the impacts included, so serving workers share one
+copy in the page cache and a load computes nothing. Above ``MAX_POSTINGS`` postings the index keeps no
+impacts and tantivy answers: the limit is the writer's (a commit gathers every posting in Python lists, about
+100 bytes each while it runs), not the readers' (12 bytes per posting on disk, shared between workers).
+Versions saved before (one ``impacts.npz``, no impacts in it) still load; their impacts are recomputed.
 """
 
 from __future__ import annotations
 
-import os
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -26,10 +29,20 @@ from pathlib import Path
 
 import numpy as np
 
-IMPACTS_FILE = "impacts.npz"
+from marquee.search.backends.embedded.arrays import (
+    pack_strings,
+    read_arrays,
+    remove_arrays,
+    unpack_strings,
+    write_arrays,
+)
+
+IMPACTS_STEM = "impacts"  # impacts.json + impacts.<token>/*.npy
+IMPACTS_FILE = f"{IMPACTS_STEM}.json"  # present exactly when the version has impacts
+LEGACY_IMPACTS_FILE = "impacts.npz"
 K1 = np.float32(1.2)
 B = np.float32(0.75)
-MAX_POSTINGS = 30_000_000
+MAX_POSTINGS = 200_000_000
 _SEPARATOR = "\x1f"
 
 
@@ -197,41 +210,50 @@ class ImpactIndex:
 
     # -- persistence --------------------------------------------------------------------------------
     def save(self, directory: Path) -> None:
-        """Atomic like the vectors: a crash leaves the previous file whole."""
-        arrays: dict[str, np.ndarray] = {"present": self._present, "fields": np.array(self.fields, dtype=str)}
+        """Atomic like the vectors: a crash leaves the previous set whole; mapped files are never rewritten."""
+        arrays: dict[str, np.ndarray] = {"present": self._present,
+                                         "fields": pack_strings(list(self.fields), _SEPARATOR)}
         for name, postings in self._committed.items():
-            vocabulary = list(postings.spans)
-            arrays[f"{name}.terms"] = np.frombuffer(_SEPARATOR.join(vocabulary).encode("utf-8"), dtype=np.uint8)
+            arrays[f"{name}.terms"] = pack_strings(list(postings.spans), _SEPARATOR)
             arrays[f"{name}.indptr"] = postings.indptr
             arrays[f"{name}.rows"] = postings.rows
             arrays[f"{name}.tfs"] = postings.tfs
             arrays[f"{name}.lengths"] = postings.lengths
-        tmp = directory / f".{IMPACTS_FILE}.tmp"
-        with open(tmp, "wb") as fh:
-            np.savez(fh, **arrays)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, directory / IMPACTS_FILE)
+            arrays[f"{name}.impacts"] = postings.impacts
+        write_arrays(directory, IMPACTS_STEM, arrays)
+        (directory / LEGACY_IMPACTS_FILE).unlink(missing_ok=True)
+
+    @staticmethod
+    def discard_files(directory: Path) -> None:
+        remove_arrays(directory, IMPACTS_STEM)
+        (directory / LEGACY_IMPACTS_FILE).unlink(missing_ok=True)
 
     @classmethod
     def load(cls, directory: Path, fields: Sequence[str]) -> ImpactIndex | None:
-        """``None`` when the version has no impacts file (written before impacts existed): tantivy answers."""
-        path = directory / IMPACTS_FILE
+        """``None`` when the version has no impacts (written before impacts existed): tantivy answers."""
         index = cls(fields)
-        if not path.exists():
-            return None
-        with np.load(path, allow_pickle=False) as data:
-            if tuple(data["fields"].tolist()) != index.fields:
-                return None  # another mapping's field list: do not guess
-            index._present = data["present"].astype(bool)
-            total = 0
-            for name in index.fields:
-                raw = bytes(data[f"{name}.terms"]).decode("utf-8")
-                vocabulary = raw.split(_SEPARATOR) if raw else []
-                indptr, rows, tfs = data[f"{name}.indptr"], data[f"{name}.rows"], data[f"{name}.tfs"]
-                lengths = data[f"{name}.lengths"]
-                impacts = _impacts(indptr, rows, tfs, lengths, index._present)
-                index._committed[name] = FieldPostings(_spans(vocabulary, indptr), indptr, rows, tfs, lengths, impacts)
-                total += len(rows)
-        index.enabled = total <= MAX_POSTINGS
-        return index
+        data = read_arrays(directory, IMPACTS_STEM)
+        if data is not None:
+            names = unpack_strings(data["fields"], _SEPARATOR)
+            return index._adopt(data) if tuple(names) == index.fields else None
+        if (directory / LEGACY_IMPACTS_FILE).exists():
+            with np.load(directory / LEGACY_IMPACTS_FILE, allow_pickle=False) as legacy:
+                if tuple(legacy["fields"].tolist()) != index.fields:
+                    return None  # another mapping's field list: do not guess
+                return index._adopt({key: legacy[key] for key in legacy.files})
+        return None
+
+    def _adopt(self, data: Mapping[str, np.ndarray]) -> ImpactIndex:
+        self._present = data["present"].astype(bool, copy=False)
+        total = 0
+        for name in self.fields:
+            indptr, rows, tfs = data[f"{name}.indptr"], data[f"{name}.rows"], data[f"{name}.tfs"]
+            lengths = data[f"{name}.lengths"]
+            vocabulary = unpack_strings(data[f"{name}.terms"], _SEPARATOR, len(indptr) - 1)
+            impacts = data.get(f"{name}.impacts")
+            if impacts is None:  # the .npz layout kept no impacts
+                impacts = _impacts(indptr, rows, tfs, lengths, self._present)
+            self._committed[name] = FieldPostings(_spans(vocabulary, indptr), indptr, rows, tfs, lengths, impacts)
+            total += len(rows)
+        self.enabled = total <= MAX_POSTINGS
+        return self

@@ -5,9 +5,13 @@ Layout of a version directory::
     index.json     the OpenSearch-style body it was created from (schema source of truth)
     commit.json    written last by every commit (generation, documents); absent until the first commit
     tantivy/       the tantivy index; every document carries its vector row and its JSON source
-    vectors.npz    float32 vectors, row-aligned ids, live mask (written atomically)
-    impacts.npz    per text field postings with term frequencies and field lengths, row-aligned
-                   (written atomically): the eager BM25 path, see ``impacts.py``
+    vectors.json   + vectors.<token>/: float32 vectors, row-aligned ids, live mask, one .npy each
+    vectors.hnsw   the HNSW graph, above the size threshold
+    impacts.json   + impacts.<token>/: per text field postings with term frequencies, field lengths and
+                   BM25 impacts, row-aligned: the eager BM25 path, see ``impacts.py``
+
+The arrays are written as a new set per commit and served memory-mapped (``arrays.py``), so the workers of one
+machine share them; versions written before (``vectors.npz``, ``impacts.npz``) still open.
 """
 
 from __future__ import annotations
@@ -36,14 +40,15 @@ from marquee.search.backends.base import (
 )
 from marquee.search.backends.embedded.facet_columns import MAX_ROWS as FACET_MAX_ROWS
 from marquee.search.backends.embedded.facet_columns import FacetColumn, bucket_key
-from marquee.search.backends.embedded.impacts import IMPACTS_FILE, ImpactIndex
+from marquee.search.backends.embedded.impacts import ImpactIndex
 from marquee.search.backends.embedded.schema import ROW_FIELD, SOURCE_FIELD, EmbeddedSchema, build_schema
 from marquee.search.backends.embedded.vectors import VectorStore
 
 BODY_FILE = "index.json"
 COMMIT_FILE = "commit.json"  # replaced at the end of every commit: its identity says which commit is on disk
-# Bumped when a version directory gains or changes a file (2: impacts.npz), so caches keyed on it rebuild.
-FORMAT_VERSION = 2
+# Bumped when a version directory gains or changes a file (2: impacts.npz; 3: memory-mapped .npy sets), so
+# caches keyed on it rebuild.
+FORMAT_VERSION = 3
 TANTIVY_DIR = "tantivy"
 _WRITER_HEAP = 128_000_000
 SOURCE_CACHE_SIZE = 50_000  # parsed sources kept per open index version (a few KB each)
@@ -202,7 +207,7 @@ class EmbeddedIndex:
                 if self._impacts.enabled:
                     self._impacts.save(self.path)
                 else:  # grew past MAX_POSTINGS: a stale file must not come back at the next open
-                    (self.path / IMPACTS_FILE).unlink(missing_ok=True)
+                    ImpactIndex.discard_files(self.path)
             if self._writer is not None:
                 self._writer.commit()
                 self._writer.wait_merging_threads()

@@ -2,6 +2,10 @@
 
 Rows are stable for a document's life in an index version (an upsert overwrites its row), so the
 tantivy document carries its row number and filters computed by tantivy become a row mask here.
+
+A loaded store serves its matrix memory-mapped (``arrays.py``): workers share the pages. The first write after
+a load copies the arrays into private memory; the next commit writes new files, never the mapped ones.
+Indices written before (one ``vectors.npz``) still load, into private memory as before.
 """
 
 from __future__ import annotations
@@ -11,7 +15,11 @@ from pathlib import Path
 
 import numpy as np
 
-VECTORS_FILE = "vectors.npz"
+from marquee.search.backends.embedded.arrays import pack_strings, read_arrays, unpack_strings, write_arrays
+
+VECTORS_STEM = "vectors"  # vectors.json + vectors.<token>/{matrix,live,ids}.npy
+LEGACY_VECTORS_FILE = "vectors.npz"
+_ID_SEPARATOR = "\x1f"
 HNSW_FILE = "vectors.hnsw"
 _INITIAL_CAPACITY = 1024
 
@@ -27,6 +35,12 @@ class VectorStore:
         self._hnsw = None
 
     # -- writes -----------------------------------------------------------------------------------
+    def _writable(self) -> None:
+        """Copy mapped (read-only) arrays into private memory before the first write after a load."""
+        if not self._matrix.flags.writeable:
+            self._matrix = np.array(self._matrix)
+            self._live = np.array(self._live)
+
     def row_for(self, doc_id: str) -> int:
         """The row a document lives in, allocating one for a new id."""
         row = self._row_of.get(doc_id)
@@ -35,6 +49,7 @@ class VectorStore:
             self._ids.append(doc_id)
             self._row_of[doc_id] = row
             if row >= len(self._matrix):
+                self._writable()
                 capacity = max(_INITIAL_CAPACITY, 2 * len(self._matrix))
                 grown = np.zeros((capacity, self.dimension), dtype=np.float32)
                 grown[: len(self._matrix)] = self._matrix
@@ -44,6 +59,7 @@ class VectorStore:
         return row
 
     def put(self, row: int, vector: np.ndarray | None) -> None:
+        self._writable()
         if vector is None:
             self._matrix[row] = 0.0
             self._live[row] = False
@@ -62,6 +78,7 @@ class VectorStore:
         row = self._row_of.pop(doc_id, None)
         if row is None:
             return False
+        self._writable()
         self._ids[row] = ""
         self._matrix[row] = 0.0
         self._live[row] = False
@@ -127,12 +144,9 @@ class VectorStore:
     def save(self, directory: Path) -> None:
         """Write atomically: a crash leaves the previous file whole."""
         n = self.size
-        tmp = directory / f".{VECTORS_FILE}.tmp"
-        with open(tmp, "wb") as fh:
-            np.savez(fh, matrix=self._matrix[:n], live=self._live[:n], ids=np.array(self._ids, dtype=str))
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, directory / VECTORS_FILE)
+        write_arrays(directory, VECTORS_STEM, {"matrix": self._matrix[:n], "live": self._live[:n],
+                                               "ids": pack_strings(self._ids, _ID_SEPARATOR)})
+        (directory / LEGACY_VECTORS_FILE).unlink(missing_ok=True)
         if int(self._live[:n].sum()) > self.hnsw_threshold:
             self._build_hnsw()
             tmp_hnsw = directory / f".{HNSW_FILE}.tmp"
@@ -154,13 +168,18 @@ class VectorStore:
     @classmethod
     def load(cls, directory: Path, dimension: int, hnsw_threshold: int) -> VectorStore:
         store = cls(dimension, hnsw_threshold)
-        path = directory / VECTORS_FILE
-        if not path.exists():
+        arrays = read_arrays(directory, VECTORS_STEM)
+        if arrays is not None:
+            matrix, live = arrays["matrix"], arrays["live"]
+            ids = unpack_strings(arrays["ids"], _ID_SEPARATOR, len(live))
+        elif (directory / LEGACY_VECTORS_FILE).exists():
+            with np.load(directory / LEGACY_VECTORS_FILE, allow_pickle=False) as data:
+                matrix, live, ids = data["matrix"], data["live"].astype(bool), data["ids"].tolist()
+        else:
             return store
-        with np.load(path, allow_pickle=False) as data:
-            matrix, live, ids = data["matrix"], data["live"], data["ids"].tolist()
-        store._matrix = np.ascontiguousarray(matrix, dtype=np.float32)
-        store._live = live.astype(bool)
+        if matrix.dtype != np.float32 or not matrix.flags.c_contiguous:
+            matrix = np.ascontiguousarray(matrix, dtype=np.float32)
+        store._matrix, store._live = matrix, live
         store._ids = list(ids)
         store._row_of = {doc_id: row for row, doc_id in enumerate(ids) if doc_id}
         hnsw_path = directory / HNSW_FILE
