@@ -1,4 +1,4 @@
-"""``marquee bench enrich|index|search|api|all``: benchmarks printing one JSON object each."""
+"""``marquee bench enrich|index|search|api|scale|all``: benchmarks printing one JSON object each."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 from marquee.settings import Settings
 
-BENCHMARKS = ("enrich", "index", "search", "api")
+BENCHMARKS = ("enrich", "index", "search", "api", "scale")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -21,7 +21,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--dataset", type=Path, default=None, help="BEIR folder for search (default: ../shared/data/scifact)"
     )
     bench.add_argument("--limit", type=int, default=None, help="only the first N documents (quick runs)")
+    bench.add_argument("--sizes", type=_sizes, default=None,
+                       help="scale: catalog sizes, comma-separated (default 10000,100000)")
+    bench.add_argument("--seed", type=int, default=0, help="scale: seed of the synthetic catalogs")
+    bench.add_argument("--plot", type=Path, default=None, help="scale: write a PNG of latency and memory vs size")
     bench.set_defaults(handler=run_bench)
+
+
+def _sizes(text: str) -> list[int]:
+    try:
+        sizes = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"--sizes: {text!r} is not a comma-separated list of integers") from exc
+    if not sizes or min(sizes) < 1:
+        raise argparse.ArgumentTypeError("--sizes: give at least one positive size")
+    return sizes
 
 
 def run_bench(args: argparse.Namespace, settings: Settings) -> int:
@@ -37,5 +51,7 @@ def run_bench(args: argparse.Namespace, settings: Settings) -> int:
             kwargs["limit"] = args.limit
         if name in ("search", "api"):
             kwargs = {"settings": settings, "dataset": args.dataset, "limit": args.limit}
+        if name == "scale":
+            kwargs = {"settings": settings, "sizes": args.sizes, "seed": args.seed, "plot_path": args.plot}
         print(json.dumps(module.run(**kwargs)), flush=True)
     return 0
