@@ -30,6 +30,7 @@ class Settings:
     opensearch_hybrid: str = "client"
     embedder: str = "minilm"
     embedder_model: str = ""  # a fine-tuned sentence-transformers folder (marquee train-encoder); "" = the packaged one
+    query_encoder: str = "auto"  # auto: int8 ONNX of the packaged MiniLM for queries (same vector space); same
     fusion: str = ""  # the "fusion" JSON object tune-fusion prints; "" = DEFAULT_FUSION (tuned for packaged weights)
     dense_floor: str = "auto"  # cosine a dense-only answer needs: auto (calibrated per packaged embedder), none, 0.5
     ltr_model: str = ""  # an LTR model file to serve; "" = <home>/models/ltr/model.txt when it exists
@@ -74,6 +75,7 @@ class Settings:
 _CHOICES = {
     "backend": ("embedded", "opensearch"),
     "embedder": ("minilm", "minilm-onnx", "hashing"),
+    "query_encoder": ("auto", "same"),
     "opensearch_hybrid": ("client", "pipeline"),
     "catalog_format": ("netflix", "tmdb", "beir", "jsonl"),
 }

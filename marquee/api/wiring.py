@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from marquee.enrichment.embeddings import Embedder, create_embedder
+from marquee.enrichment.embeddings import Embedder, create_embedder, query_encoder_for
 from marquee.enrichment.entities import EntityExtractor
 from marquee.enrichment.pipeline import Enricher
 from marquee.indexing.indexer import EventHandler, Indexer, PreSwapCheck
@@ -31,6 +31,11 @@ def make_embedder(settings: Settings) -> Embedder:
     return create_embedder(settings.embedder, batch_size=settings.batch_size, model_dir=settings.embedder_model or None)
 
 
+def make_query_encoder(settings: Settings, embedder: Embedder) -> Embedder:
+    """What encodes queries against documents embedded by ``embedder`` (``MARQUEE_QUERY_ENCODER``)."""
+    return query_encoder_for(embedder, settings.query_encoder)
+
+
 def make_extractor(settings: Settings, use_ner: bool = True) -> EntityExtractor:
     return EntityExtractor(use_ner=use_ner)
 
@@ -50,7 +55,7 @@ def make_enricher(settings: Settings, embedder: Embedder | None = None, use_ner:
 
 def make_retriever(settings: Settings, backend: SearchBackend, embedder: Embedder) -> Retriever:
     try:
-        return Retriever(backend, embedder, make_retrieval_config(settings))
+        return Retriever(backend, make_query_encoder(settings, embedder), make_retrieval_config(settings))
     except ValueError as exc:  # pipeline mode on a backend that cannot fuse
         raise SettingsError(f"setting 'opensearch_hybrid': {exc}") from exc
 

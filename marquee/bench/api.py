@@ -6,6 +6,10 @@ threads each send one request, wait for the answer, and send the next, over a fi
 (``benchmarks/queries/netflix_queries.txt``). Every cell is bounded by a request count and a time budget;
 traffic never leaves the loopback interface. Latencies are measured by the client, end to end (HTTP included).
 
+The fixed list cycles, so after its first pass every query's embedding comes from the worker's cache: those cells
+measure a popular query. The pipelines that encode queries also get cells named ``<pipeline> uncached`` in the
+same run, where every request is a query never sent before (``fresh_queries.py``): the long tail of a real stream.
+
 The index is the served alias under ``settings.home`` when there is one (``var/`` after ``make demo``); otherwise
 the bundled catalog is indexed once into ``<home>/bench-api`` with the configured (real) embedder.
 Note: client and server share the machine's cores, so the figures include the load generator's cost.
@@ -24,12 +28,13 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from itertools import cycle
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+from marquee.bench.fresh_queries import catalog_documents, fresh_queries, length_distribution
 from marquee.settings import Settings
 
 QUERIES = Path(__file__).resolve().parents[2] / "benchmarks" / "queries" / "netflix_queries.txt"
@@ -37,6 +42,7 @@ CONCURRENCY = (1, 4, 16)
 # rerank named in every cell: a service with a model reranks by default
 PIPELINES = {"bm25": {"pipeline": "bm25", "rerank": "none"}, "hybrid": {"pipeline": "hybrid", "rerank": "none"},
              "hybrid+ltr": {"pipeline": "hybrid", "rerank": "ltr"}}
+UNCACHED = ("hybrid", "hybrid+ltr")  # the pipelines that encode queries: bm25 has no query cache to bypass
 DEFAULT_REQUESTS = 600
 CELL_SECONDS = 20.0
 WARM_UP_REQUESTS = 40
@@ -71,15 +77,18 @@ def _served(home: Path, settings: Settings) -> bool:
 
 def ensure_index(settings: Settings) -> tuple[Path, bool]:
     """The home to serve and whether it had to be built now."""
+    from marquee.api.commands.serve import install_bundled_model
+
     if _served(settings.home, settings):
         return settings.home, False
     home = settings.home / "bench-api"
-    if _served(home, settings):
-        return home, False
-    command = _marquee(home, settings, "reindex", str(settings.catalog), "--format", settings.catalog_format,
-                       "--no-ner", "--progress", "none")
-    subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
-    return home, True
+    built = not _served(home, settings)
+    if built:
+        command = _marquee(home, settings, "reindex", str(settings.catalog), "--format", settings.catalog_format,
+                           "--no-ner", "--progress", "none")
+        subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+    install_bundled_model(settings.replace(home=home))  # as `marquee demo` does: the hybrid+ltr cells need it
+    return home, built
 
 
 class Server:
@@ -216,6 +225,18 @@ def get(base: str, path: str, params: dict[str, str] | None = None, timeout: flo
         conn.close()
 
 
+def _take(queries: Iterator[str], count: int) -> list[str]:
+    return [next(queries) for _ in range(count)]
+
+
+def _query_encoder(settings: Settings) -> str:
+    """What the server's workers encode queries with (the same choice :func:`make_query_encoder` makes)."""
+    from marquee.api.wiring import make_embedder, make_query_encoder
+    from marquee.enrichment.embeddings import runtime_id
+
+    return runtime_id(make_query_encoder(settings, make_embedder(settings)))
+
+
 def _ltr_available(base: str) -> bool:
     return get(base, "/search", {"q": "space", "rerank": "ltr"})[0] == 200
 
@@ -230,12 +251,22 @@ def run(settings: Settings, dataset: Path | None = None, limit: int | None = Non
         start_seconds = server.wait_ready()
         doc_count = json.loads(get(server.base, "/search", {"q": "", "size": "0"})[1])["total"]
         results: dict[str, Any] = {}
+        never_seen = iter(fresh_queries(catalog_documents(settings.catalog, settings.catalog_format),
+                                        len(UNCACHED) * (WARM_UP_REQUESTS + len(CONCURRENCY) * per_cell),
+                                        length_distribution(queries), exclude=queries))
         for name, params in PIPELINES.items():
-            if "rerank" in params and not _ltr_available(server.base):
+            if params.get("rerank") == "ltr" and not _ltr_available(server.base):
                 results[name] = {"unavailable": "no LTR model under MODELS_DIR/ltr (train one: marquee train-ltr)"}
                 continue
             closed_loop(server.base, params, queries, 2, WARM_UP_REQUESTS, CELL_SECONDS)
             results[name] = [closed_loop(server.base, params, queries, c, per_cell, CELL_SECONDS) for c in CONCURRENCY]
+            if name in UNCACHED:
+                # every request a query this server has never seen: no cell or warm-up reuses one
+                closed_loop(server.base, params, _take(never_seen, WARM_UP_REQUESTS), 2, WARM_UP_REQUESTS,
+                            CELL_SECONDS)
+                results[f"{name} uncached"] = [
+                    closed_loop(server.base, params, _take(never_seen, per_cell), c, per_cell, CELL_SECONDS)
+                    for c in CONCURRENCY]
         prefixes = typed_prefixes(queries)
         closed_loop(server.base, {}, prefixes, 2, WARM_UP_REQUESTS, CELL_SECONDS, route="/suggest")
         results["suggest"] = [closed_loop(server.base, {}, prefixes, c, per_cell, CELL_SECONDS, route="/suggest")
@@ -250,6 +281,9 @@ def run(settings: Settings, dataset: Path | None = None, limit: int | None = Non
         "index_built_now": built,
         "documents": doc_count,
         "queries": len(queries),
+        "uncached_queries": "never-seen queries drawn from the catalog (marquee/bench/fresh_queries.py), each sent "
+                            "once, in the cells named '<pipeline> uncached'; bm25 has no query cache to bypass",
+        "query_encoder": _query_encoder(settings),
         "requests_per_cell": per_cell,
         "cell_seconds_max": CELL_SECONDS,
         "start_seconds": round(start_seconds, 2),

@@ -231,6 +231,60 @@ class NoVectors:
         return [None] * len(texts)
 
 
+class SameSpaceQueryEncoder:
+    """Queries encoded by a faster runtime of the weights that embedded the documents.
+
+    Why: documents are embedded in batches at index time, but a query is encoded alone on the request path,
+    where the encoder is most of a never-seen query's cost. The int8 ONNX export of all-MiniLM-L6-v2 encodes a
+    short query in ~3 ms on one thread against ~8 ms for torch (``marquee bench api``, uncached cells) and its
+    vectors stay in the reference's space (cosine >= 0.99 per query and SciFact nDCG@10 within 0.005 of torch
+    queries over the same torch document vectors: tests/slow/test_real_models.py). So ``model_id`` is the
+    reference's: it names the vector space, which is what indices and LTR models are checked against, and
+    ``runtime_id`` names what actually runs.
+    """
+
+    def __init__(self, reference: Embedder, runtime: Embedder) -> None:
+        if reference.dim != runtime.dim:
+            raise ValueError(f"a query runtime of dimension {runtime.dim} cannot stand in for {reference.dim}")
+        self.reference = reference
+        self.runtime = runtime
+        self.dim = reference.dim
+
+    @property
+    def model_id(self) -> str:
+        return self.reference.model_id
+
+    @property
+    def runtime_id(self) -> str:
+        return self.runtime.model_id
+
+    def warm_up(self) -> None:
+        self.runtime.warm_up()
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        return self.runtime.encode(texts)
+
+
+QUERY_ENCODERS = ("auto", "same")
+
+
+def query_encoder_for(embedder: Embedder, choice: str = "auto") -> Embedder:
+    """What encodes queries for an index embedded by ``embedder``. ``auto``: the int8 ONNX export when the
+    documents were embedded by the packaged MiniLM weights it was exported from (one thread: a single short
+    query gains nothing from a pool, and a gunicorn worker has one core's share); otherwise, and with
+    ``same``, ``embedder`` itself (a fine-tuned folder or the hashing embedder have no such export)."""
+    if choice not in QUERY_ENCODERS:
+        raise ValueError(f"unknown query encoder {choice!r}; valid: {', '.join(QUERY_ENCODERS)}")
+    if choice == "auto" and isinstance(embedder, MiniLMEmbedder) and embedder.model_dir is None:
+        return SameSpaceQueryEncoder(embedder, OnnxMiniLMEmbedder(batch_size=embedder.batch_size, threads=1))
+    return embedder
+
+
+def runtime_id(encoder: Embedder) -> str:
+    """The model that actually encodes with ``encoder`` (``model_id`` names its vector space)."""
+    return encoder.runtime_id if isinstance(encoder, SameSpaceQueryEncoder) else encoder.model_id
+
+
 EMBEDDERS = {"minilm": MiniLMEmbedder, "minilm-onnx": OnnxMiniLMEmbedder, "hashing": HashingEmbedder}
 
 

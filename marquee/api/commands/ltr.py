@@ -9,7 +9,7 @@ from pathlib import Path
 
 from marquee.api.commands.arguments import add_training_arguments, load_judgment_source
 from marquee.api.commands.output import emit
-from marquee.api.wiring import make_embedder, make_retrieval_config
+from marquee.api.wiring import make_embedder, make_retriever
 from marquee.relevance.datasets import BeirDataset, DatasetError
 from marquee.settings import Settings
 
@@ -89,7 +89,7 @@ def _from_clicks(settings: Settings, list_name: str | None) -> bool:
 def run_train(args: argparse.Namespace, settings: Settings) -> int:
     if args.dataset is None:
         return run_train_served(args, settings)
-    from marquee.relevance.evaluation import open_evaluation_index, retriever_for
+    from marquee.relevance.evaluation import open_evaluation_index
     from marquee.relevance.ltr.data import build_ranking_data
     from marquee.relevance.ltr.train import save, train
     from marquee.search.rerank import default_model_path
@@ -103,7 +103,7 @@ def run_train(args: argparse.Namespace, settings: Settings) -> int:
         qrels = dataset.qrels(args.split)
         queries = dataset.queries()
         index = open_evaluation_index(dataset, embedder, settings.home / "eval")
-        retriever = retriever_for(index.backend, embedder, make_retrieval_config(settings))
+        retriever = make_retriever(settings, index.backend, embedder)  # queries encoded as the API encodes them
         data = build_ranking_data(retriever, index.alias, queries, qrels, depth=args.depth)
         model = train(data, folds=args.folds)
     except (DatasetError, ValueError) as exc:

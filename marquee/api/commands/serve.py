@@ -35,6 +35,7 @@ def _gunicorn_app(settings: Settings, args: argparse.Namespace) -> Any:
 
     from marquee.api.app import create_app
     from marquee.api.logs import configure_json_logging
+    from marquee.enrichment.embeddings import runtime_id
 
     options = {
         "bind": args.bind or f"{settings.host}:{settings.port}",
@@ -65,9 +66,9 @@ def _gunicorn_app(settings: Settings, args: argparse.Namespace) -> Any:
             services.warm_up()
             compute_threads = limit_compute_threads(int(options["workers"]))
             log.info(
-                "worker %d ready: models loaded in %.2fs, %d compute thread(s), serving %s",
+                "worker %d ready: models loaded in %.2fs, %d compute thread(s), serving %s, queries encoded by %s",
                 os.getpid(), services.model_load_seconds, compute_threads,
-                services.backend.get_alias(settings.alias),
+                services.backend.get_alias(settings.alias), runtime_id(services.retriever.queries.embedder),
             )
             return app
 
