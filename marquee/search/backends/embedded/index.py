@@ -52,6 +52,9 @@ FORMAT_VERSION = 3
 TANTIVY_DIR = "tantivy"
 _WRITER_HEAP = 128_000_000
 SOURCE_CACHE_SIZE = 50_000  # parsed sources kept per open index version (a few KB each)
+# Row masks of recent filters per open version (Lucene's filter cache): a filter matching a third of 1M rows
+# costs ~100 ms to collect from tantivy and 1 MB to keep; the genre or year chips a catalog offers repeat.
+FILTER_CACHE_SIZE = 64
 _FIELD_TYPES = {"integer": tantivy.FieldType.Integer, "float": tantivy.FieldType.Float, "date": tantivy.FieldType.Date}
 
 
@@ -100,6 +103,7 @@ class EmbeddedIndex:
         self._lock = threading.Lock()
         self._sources: OrderedDict[str, dict[str, Any]] = OrderedDict()
         self._facet_cols: dict[str, FacetColumn] = {}
+        self._masks: OrderedDict[Filters, np.ndarray] = OrderedDict()
         self._cache_lock = threading.Lock()
         # (tantivy field, source key, converter) computed once: sub-fields such as title.raw read their parent.
         # copy_to targets (all_text) index their sources' values and have none of their own.
@@ -217,6 +221,7 @@ class EmbeddedIndex:
             with self._cache_lock:
                 self._sources.clear()  # upserts in place change sources; the next reads re-parse
                 self._facet_cols.clear()
+                self._masks.clear()
 
     def _write_commit_marker(self) -> None:
         marker = self.path / COMMIT_FILE
@@ -374,6 +379,11 @@ class EmbeddedIndex:
             rows = [self.vectors.row_of(i) for i in filters.terms[0][1]]
             mask[[r for r in rows if r is not None]] = True
             return mask
+        with self._cache_lock:
+            cached = self._masks.get(filters)
+            if cached is not None:
+                self._masks.move_to_end(filters)
+                return cached
         searcher = self._tantivy.searcher()
         limit = max(searcher.num_docs, 1)
         result = searcher.search(self._filtered(None, filters), limit=limit, count=False, order_by_field=ROW_FIELD)
@@ -381,6 +391,11 @@ class EmbeddedIndex:
         mask = np.zeros(self.vectors.size, dtype=bool)
         if rows:
             mask[np.asarray(rows, dtype=np.int64)] = True
+        mask.flags.writeable = False  # shared by every caller of this filter until the next commit
+        with self._cache_lock:
+            self._masks[filters] = mask
+            while len(self._masks) > FILTER_CACHE_SIZE:
+                self._masks.popitem(last=False)
         return mask
 
     def vector(self, vector: np.ndarray, k: int, filters: Filters | None) -> SearchResult:

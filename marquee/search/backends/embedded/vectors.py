@@ -22,6 +22,8 @@ LEGACY_VECTORS_FILE = "vectors.npz"
 _ID_SEPARATOR = "\x1f"
 HNSW_FILE = "vectors.hnsw"
 _INITIAL_CAPACITY = 1024
+EF_SEARCH = 100  # HNSW candidate list per query (at least 2k): recall against cost, see benchmarks/RESULTS.md
+EXACT_BELOW_ROWS = 50_000  # a filter keeping at most this many rows (and the threshold) is answered exactly
 
 
 class VectorStore:
@@ -33,6 +35,7 @@ class VectorStore:
         self._row_of: dict[str, int] = {}
         self._live = np.zeros(0, dtype=bool)
         self._hnsw = None
+        self.ef_search = EF_SEARCH
 
     # -- writes -----------------------------------------------------------------------------------
     def _writable(self) -> None:
@@ -115,8 +118,14 @@ class VectorStore:
             raise ValueError("query vector is zero or not finite")
         q = q / norm
         mask = self._live[:n] if allowed is None else (self._live[:n] & allowed[:n])
-        if self._hnsw is not None:
+        if self._hnsw is not None and int(mask.sum()) > min(EXACT_BELOW_ROWS, self.hnsw_threshold):
             return self._search_hnsw(q, k, mask)
+        # no graph, or a filter narrow enough that scoring its rows beats walking the graph past the others (the
+        # rule that answers a whole index of that size exactly, capped: gathering rows costs more than a scan)
+        return self._search_exact(q, k, mask)
+
+    def _search_exact(self, q: np.ndarray, k: int, mask: np.ndarray) -> list[tuple[int, float]]:
+        n = len(mask)
         candidates = np.flatnonzero(mask)
         if candidates.size == 0:
             return []
@@ -133,10 +142,8 @@ class VectorStore:
 
     def _search_hnsw(self, q: np.ndarray, k: int, mask: np.ndarray) -> list[tuple[int, float]]:
         allowed_count = int(mask.sum())
-        if allowed_count == 0:
-            return []
         k = min(k, allowed_count)
-        self._hnsw.set_ef(max(2 * k, 100))
+        self._hnsw.set_ef(max(2 * k, self.ef_search))
         # every row allowed: no per-candidate Python callback (it costs more than the graph walk at 1M rows)
         keep = None if allowed_count == len(mask) else (lambda label: bool(mask[label]))
         labels, distances = self._hnsw.knn_query(q, k=k, filter=keep)
