@@ -13,7 +13,8 @@ Per size, into a fresh temporary home:
    query (genre + year range; facets come with every answer) and a filtered browse (empty query: facets
    over every matching document);
 4. in process, on the served version's vectors: exact cosine vs HNSW latency (top 10) and HNSW recall@10
-   against exact, at the size and at a third of it (the first rows of the same matrix), for the crossover.
+   against exact (ties at the 10th score counted), at the size and at a third of it (the first rows of the
+   same matrix), for the crossover; HNSW at several ``ef_search`` values (recall against latency).
 
 Every cell is bounded by a request count and a time budget. Client and server share the machine's cores.
 """
@@ -21,6 +22,7 @@ Every cell is bounded by a request count and a time budget. Client and server sh
 from __future__ import annotations
 
 import json
+import resource
 import shutil
 import statistics
 import subprocess
@@ -47,6 +49,7 @@ CELL_SECONDS = 25.0
 VECTOR_QUERIES = 200
 VECTOR_SECONDS = 20.0
 WORKERS = 2
+EF_SWEEP = (100, 200, 400, 800, 1600)  # HNSW candidate lists tried at every point: recall against latency
 _ROLLUP_KEYS = ("Rss", "Pss", "Pss_Anon", "Pss_File", "Shared_Clean", "Private_Clean", "Private_Dirty")
 
 
@@ -113,7 +116,7 @@ def vector_costs(version: str, queries: list[str], sizes: list[int]) -> dict[str
     import numpy as np
 
     from marquee.enrichment.embeddings import HashingEmbedder
-    from marquee.search.backends.embedded.vectors import VectorStore
+    from marquee.search.backends.embedded.vectors import EF_SEARCH, VectorStore
 
     store = VectorStore.load(Path(version), 384, 0)
     vectors = list(HashingEmbedder().encode(queries[:VECTOR_QUERIES]))
@@ -128,11 +131,17 @@ def vector_costs(version: str, queries: list[str], sizes: list[int]) -> dict[str
             hnsw_store = store.head(size)
             hnsw_store.build_hnsw()
             build = round(time.perf_counter() - started, 1)
-        approx, hnsw_cost = _timed(hnsw_store, vectors[: len(exact)], VECTOR_SECONDS)
-        recall = [recall_at_10(a, e) for a, e in zip(approx, exact, strict=False)]
-        points.append({"documents": min(size, store.size), "exact": exact_cost, "hnsw": hnsw_cost,
-                       "hnsw_build_seconds": build, "hnsw_recall@10": round(float(np.mean(recall)), 4)})
-    return {"points": points, "hnsw_params": {"M": 16, "ef_construction": 200, "ef_search": 100}}
+        by_ef = []
+        for ef in sorted({*EF_SWEEP, EF_SEARCH}):
+            hnsw_store.ef_search = ef
+            approx, cost = _timed(hnsw_store, vectors[: len(exact)], VECTOR_SECONDS)
+            recall = [recall_at_10(a, e) for a, e in zip(approx, exact, strict=False)]
+            by_ef.append({"ef_search": ef, **cost, "recall@10": round(float(np.mean(recall)), 4)})
+        default = next(p for p in by_ef if p["ef_search"] == EF_SEARCH)
+        points.append({"documents": min(size, store.size), "exact": exact_cost,
+                       "hnsw": {k: v for k, v in default.items() if k != "recall@10"},
+                       "hnsw_recall@10": default["recall@10"], "hnsw_by_ef": by_ef, "hnsw_build_seconds": build})
+    return {"points": points, "hnsw_params": {"M": 16, "ef_construction": 200, "ef_search": EF_SEARCH}}
 
 
 def _served_version(home: Path, alias: str) -> Path:
@@ -152,6 +161,8 @@ def measure_size(settings: Settings, size: int, seed: int, root: Path) -> dict[s
                        "--progress", "none")
     subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
     index_seconds = time.perf_counter() - started
+    # the largest child so far: reindex runs first at each size and builds more than a server holds
+    index_peak_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     version = _served_version(home, settings.alias)
     queries = load_queries()
     server = Server(home, settings)
@@ -176,6 +187,7 @@ def measure_size(settings: Settings, size: int, seed: int, root: Path) -> dict[s
         "catalog": {**catalog, "generate_seconds": round(generate_seconds, 1)},
         "index": {"seconds": round(index_seconds, 1), "docs_per_s": rate(size, index_seconds),
                   "path": "marquee reindex --format netflix --no-ner (hashing embedder)",
+                  "peak_rss_mb_max_so_far": round(index_peak_rss, 1),
                   "disk": _disk(version)},
         "serve": {"start_seconds": round(start_seconds, 1), "first_query_seconds": round(first_query_seconds, 1),
                   "memory_after_first_query": memory_ready, "memory_after_cells": memory_served},
