@@ -20,14 +20,19 @@ HTTP_CODES = {413: "body_too_large", 404: "not_found", 405: "method_not_allowed"
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, code: str, message: str, headers: Mapping[str, str] | None = None) -> None:
+    """``details``: more of the error object for clients to act on (a conflict's current ``_seq_no``)."""
+
+    def __init__(self, status: int, code: str, message: str, headers: Mapping[str, str] | None = None,
+                 details: Mapping[str, object] | None = None) -> None:
         super().__init__(message)
         self.status, self.code, self.message = status, code, message
         self.headers = dict(headers or {})
+        self.details = dict(details or {})
 
 
-def error_response(status: int, code: str, message: str, headers: Mapping[str, str] | None = None) -> Response:
-    response = jsonify({"error": {"code": code, "message": message}})
+def error_response(status: int, code: str, message: str, headers: Mapping[str, str] | None = None,
+                   details: Mapping[str, object] | None = None) -> Response:
+    response = jsonify({"error": {**(details or {}), "code": code, "message": message}})
     response.status_code = status
     response.headers.update(headers or {})
     return response
@@ -49,7 +54,7 @@ def register_error_handlers(app: Flask) -> None:
         headers = dict(exc.headers)
         if exc.status == 401:
             headers.setdefault("WWW-Authenticate", 'Bearer realm="marquee"')
-        return error_response(exc.status, exc.code, exc.message, headers)
+        return error_response(exc.status, exc.code, exc.message, headers, exc.details)
 
     @app.errorhandler(SearchError)
     def _search_error(exc: SearchError) -> Response:

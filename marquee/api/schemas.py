@@ -186,6 +186,10 @@ class RollbackBody(BaseModel):
 class ErrorDetail(BaseModel):
     code: str = Field(description="stable, machine-readable")
     message: str = Field(description="for people; never echoes credentials")
+    field: str | None = Field(default=None, description="the field or parameter to fix, where one is at fault")
+    current_seq_no: int | None = Field(default=None, description="a write conflict: the document's _seq_no now "
+                                       "(null: it does not exist)")
+    primary_term: int | None = Field(default=None, description="a write conflict: the served version's number")
 
 
 class ErrorResponse(BaseModel):
@@ -330,3 +334,90 @@ class JudgmentImport(BaseModel):
     list: str
     format: str
     rows: int = Field(ge=0)
+
+
+# -- single-document writes (/admin/documents) ------------------------------------------------------------
+
+Text = Annotated[str, StringConstraints(max_length=20_000)]
+ListItem = Annotated[str, StringConstraints(max_length=500)]
+
+
+class DocumentBody(BaseModel):
+    """A catalog document as written; every field is the catalog's own (``Document``). For ``PUT`` the document
+    as a whole (omitted fields are empty; a title or a body is required), for ``PATCH`` the fields to change."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str | None = Field(default=None, description="optional; must equal the id in the URL")
+    title: Text | None = None
+    body: Text | None = Field(default=None, description="description, synopsis or abstract")
+    kind: Text | None = None
+    cast: list[ListItem] | None = Field(default=None, max_length=500)
+    directors: list[ListItem] | None = Field(default=None, max_length=500)
+    genres: list[ListItem] | None = Field(default=None, max_length=500)
+    countries: list[ListItem] | None = Field(default=None, max_length=500)
+    keywords: list[ListItem] | None = Field(default=None, max_length=500)
+    year: int | None = Field(default=None, ge=1800, le=2200)
+    rating: Text | None = None
+    duration_minutes: int | None = Field(default=None, ge=0, le=100_000)
+    seasons: int | None = Field(default=None, ge=0, le=1000)
+    date_added: Text | None = Field(default=None, description="ISO date, YYYY-MM-DD")
+    popularity: float | None = None
+
+
+class WriteParams(QueryModel):
+    refresh: Literal["true", "false", "wait_for", ""] = Field(
+        default="false", description="as OpenSearch: false (visible within about a second), wait_for (answer once "
+        "searchable), true or empty (apply before answering)")
+    if_seq_no: int | None = Field(default=None, ge=0, description="apply only if the document's _seq_no is this")
+    if_primary_term: int | None = Field(default=None, ge=1, description="with if_seq_no: the served version number")
+
+
+class PutParams(WriteParams):
+    op_type: Literal["index", "create"] = Field(default="index", description="create: 409 if the id exists")
+
+
+class BulkParams(QueryModel):
+    refresh: Literal["true", "false", "wait_for", ""] = "false"
+
+
+class WriteResponse(BaseModel):
+    index: str = Field(alias="_index", description="the served version written to")
+    id: str = Field(alias="_id")
+    result: Literal["created", "updated", "deleted"]
+    seq_no: int = Field(alias="_seq_no")
+    primary_term: int = Field(alias="_primary_term")
+    forced_refresh: bool = Field(default=False, description="true when refresh=true applied it before answering")
+
+
+class StoredDocumentResponse(BaseModel):
+    index: str = Field(alias="_index")
+    id: str = Field(alias="_id")
+    seq_no: int = Field(alias="_seq_no", description="0: unchanged since its version was built from a catalog")
+    primary_term: int = Field(alias="_primary_term")
+    found: bool
+    source: dict[str, Any] = Field(alias="_source", description="the catalog document, entities included")
+
+
+class BulkItemError(BaseModel):
+    type: str
+    reason: str
+    field: str | None = None
+
+
+class BulkItemResult(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    id: str = Field(alias="_id")
+    status: int
+    index: str | None = Field(default=None, alias="_index")
+    result: Literal["created", "updated", "deleted"] | None = None
+    seq_no: int | None = Field(default=None, alias="_seq_no")
+    primary_term: int | None = Field(default=None, alias="_primary_term")
+    error: BulkItemError | None = None
+
+
+class BulkResponse(BaseModel):
+    took: int = Field(description="milliseconds")
+    errors: bool = Field(description="true when any item failed")
+    items: list[dict[str, BulkItemResult]] = Field(description="one per action, in order, keyed by the action")

@@ -10,8 +10,12 @@ from flask import Flask
 
 from marquee.api.commands.models import GateFailed
 from marquee.api.jobs import JobRunner
-from marquee.api.wiring import make_backend, make_embedder, make_retriever
+from marquee.api.wiring import make_backend, make_embedder, make_enricher, make_retriever
+from marquee.enrichment.pipeline import Enricher
+from marquee.indexing.applier import BackgroundApplier, WriteApplier
+from marquee.indexing.documents import DocumentWriter
 from marquee.indexing.reindex import EXPECTED_ERRORS
+from marquee.indexing.write_log import WriteLog
 from marquee.search.backends.base import UbiSink
 from marquee.search.rerank import rerankers_for
 from marquee.search.service import SearchService, ServiceConfig
@@ -33,17 +37,23 @@ class MarqueeServices:
         self.embedder = make_embedder(settings)
         self.retriever = make_retriever(settings, self.backend, self.embedder)
         self.rerankers = rerankers_for(settings, self.backend, self.retriever) if load_rerankers else {}
+        # One per process, connections per thread; the file is created by the first store that needs it.
+        self.database = Database(settings.db_path)
+        self._write_log: WriteLog | None = None
+        self._writes_lock = threading.RLock()  # reentrant: building the writer opens the write log
+        generation = self._applied_position
         self.search = SearchService(
-            self.backend, self.retriever, ServiceConfig(alias=settings.alias), rerankers=self.rerankers
+            self.backend, self.retriever, ServiceConfig(alias=settings.alias), rerankers=self.rerankers,
+            generation=generation,
         )
-        self.suggester = Suggester(self.backend)
+        self.suggester = Suggester(self.backend, generation)
         self.jobs = JobRunner(settings.home / "jobs", (*EXPECTED_ERRORS, GateFailed, DatabaseError))
         self.model_load_seconds: float | None = None
         self._warm_lock = threading.Lock()
-        # One per process, connections per thread; the file is created by the first store that needs it.
-        self.database = Database(settings.db_path)
         # On OpenSearch, events are also kept in the UBI indices for the cluster's own tools.
         self.ubi: UbiSink | None = self.backend if isinstance(self.backend, UbiSink) else None
+        self._writer: DocumentWriter | None = None
+        self._applier: BackgroundApplier | None = None
 
     def init_app(self, app: Flask) -> None:
         app.extensions["marquee"] = self
@@ -60,6 +70,48 @@ class MarqueeServices:
             self.model_load_seconds = time.perf_counter() - started
 
     @property
+    def write_log(self) -> WriteLog:
+        with self._writes_lock:
+            if self._write_log is None:
+                self._write_log = WriteLog(self.database)
+            return self._write_log
+
+    def _applied_position(self, index: str) -> int:
+        """How far the write log has been applied to ``index``: what caches of its documents are keyed on.
+        Searches never fail for it: no database yet (no write ever made) or an unusable one reads as 0."""
+        if self._write_log is None and not self.settings.db_path.exists():
+            return 0
+        try:
+            return self.write_log.version(index).applied_seq
+        except DatabaseError:
+            return 0
+
+    @property
+    def writes(self) -> DocumentWriter:
+        """Single-document writes, built on first use: the NER model loads with the first write, not at start."""
+        with self._writes_lock:
+            if self._writer is None:
+                log = self.write_log
+                applier = WriteApplier(self.backend, log, self.settings.home / "locks", self.settings.alias)
+                enrichers: dict[bool, Enricher] = {}
+
+                def enricher_for(use_ner: bool) -> Enricher:
+                    if use_ner not in enrichers:
+                        enrichers[use_ner] = make_enricher(self.settings, self.embedder, use_ner=use_ner)
+                    return enrichers[use_ner]
+
+                self._writer = DocumentWriter(self.backend, log, applier, enricher_for, self.settings.alias,
+                                              self.settings.max_text_chars)
+            return self._writer
+
+    def start_applier(self) -> None:
+        """Keep the served version within about a second of the write log (``refresh=false`` writes); a server
+        worker calls it once after the fork, so every worker can apply when the others are busy."""
+        if self._applier is None:
+            self._applier = BackgroundApplier(self.writes.applier)
+            self._applier.start()
+
+    @property
     def default_rerank(self) -> str:
         """The reranker a request gets when it names none: the LTR model whenever one is served."""
         ltr = self.rerankers.get("ltr")
@@ -70,6 +122,8 @@ class MarqueeServices:
         return self.model_load_seconds is not None and self.backend.get_alias(self.settings.alias) is not None
 
     def close(self) -> None:
+        if self._applier is not None:
+            self._applier.stop()
         self.backend.close()
         self.database.close()
 

@@ -10,11 +10,13 @@ from collections.abc import Sequence
 from marquee.enrichment.embeddings import Embedder, create_embedder, query_encoder_for
 from marquee.enrichment.entities import EntityExtractor
 from marquee.enrichment.pipeline import Enricher
+from marquee.indexing.applier import ReplayWrites
 from marquee.indexing.indexer import EventHandler, Indexer, PreSwapCheck
 from marquee.search.backends.base import SearchBackend
 from marquee.search.fusion import fusion_from_json
 from marquee.search.retrieval import CALIBRATED_DENSE_FLOORS, DEFAULT_FUSION, RetrievalConfig, Retriever
 from marquee.settings import Settings, SettingsError
+from marquee.storage import Database
 
 
 def make_backend(settings: Settings) -> SearchBackend:
@@ -41,11 +43,13 @@ def make_extractor(settings: Settings, use_ner: bool = True) -> EntityExtractor:
 
 
 def make_indexer(settings: Settings, backend: SearchBackend, on_event: EventHandler | None = None,
-                 checks: Sequence[PreSwapCheck] = ()) -> Indexer:
+                 checks: Sequence[PreSwapCheck] = (), database: Database | None = None) -> Indexer:
     """The indexer of this home: locks and version ledgers under ``<home>/locks``, the configured retention,
-    and the pre-swap ``checks`` (a relevance gate) a caller asked for."""
+    and the pre-swap ``checks`` (a relevance gate) a caller asked for, after the replay of the document writes
+    made while a build runs (``database``: a server's shared one; else the home's file)."""
+    replay = ReplayWrites(backend, database or settings.db_path, settings.home / "locks")
     return Indexer(backend, settings.home / "locks", keep_versions=settings.keep_versions, on_event=on_event,
-                   checks=checks)
+                   checks=(replay, *checks))
 
 
 def make_enricher(settings: Settings, embedder: Embedder | None = None, use_ner: bool = True) -> Enricher:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import fields
 from typing import Any
 
 import numpy as np
 
-from marquee.enrichment.document import Entity
+from marquee.enrichment.document import Document, Entity
 from marquee.enrichment.pipeline import EnrichedDocument, Previous
 from marquee.schema import CATALOG, CatalogSchema
 
@@ -23,6 +24,17 @@ def to_index_source(enriched: EnrichedDocument, schema: CatalogSchema = CATALOG)
     source["embedding"] = None if enriched.embedding is None else np.asarray(enriched.embedding,
                                                                               dtype=np.float32).tolist()
     return source
+
+
+def document_from_source(row: Mapping[str, Any]) -> Document:
+    """The catalog document an index source was made from (what a patch merges onto): the Document fields the
+    source stores under their own names, its entities from ``entity_records``."""
+    names = {f.name for f in fields(Document)} - {"entities"}
+    values = {name: row[name] for name in names if row.get(name) is not None}
+    records = row.get("entity_records") or []
+    values["entities"] = [Entity(r["text"], r["label"], r["source"]) for r in records]
+    values.setdefault("title", "")
+    return Document(**values)
 
 
 def previous_from_source(row: Mapping[str, Any]) -> Previous:

@@ -22,7 +22,7 @@ from marquee.search.fusion import FusedHit
 from marquee.search.highlight import highlight_full, query_terms, snippet
 from marquee.search.request import SearchRequest
 from marquee.search.retrieval import Candidates, Retriever
-from marquee.search.titles import TitleResolver
+from marquee.search.titles import Generation, TitleResolver
 from marquee.search.understander import CatalogUnderstander
 from marquee.search.understanding import Understanding, relax
 
@@ -145,12 +145,14 @@ class SearchService:
         understander: Understander | None = None,
         relaxer: Callable[[Understanding], Understanding] | None = None,
         rerankers: Mapping[str, Reranker] | None = None,
+        generation: Generation | None = None,
     ) -> None:
+        """``generation``: see :class:`TitleResolver` (the write log's applied position, in a server)."""
         self.backend = backend
         self.retriever = retriever
         self.config = config or ServiceConfig()
         self.understander: Understander = understander if understander is not None else CatalogUnderstander(backend)
-        self.titles = TitleResolver(backend)
+        self.titles = TitleResolver(backend, generation)
         self.relaxer = relaxer if relaxer is not None else relax
         self.rerankers = dict(rerankers or {})
         self._analyze = analyzer("english_text")

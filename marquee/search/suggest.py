@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from marquee.search.backends.base import SearchBackend
+from marquee.search.titles import Generation
 from marquee.search.understanding.fuzzy import DeletionIndex, osa_distance
 from marquee.search.understanding.tables import name_budget
 from marquee.search.understanding.text import prefix_key
@@ -141,19 +142,22 @@ def _recency(date_added: object) -> float:
 class Suggester:
     """One prefix index per served index version, rebuilt when the alias moves."""
 
-    def __init__(self, backend: SearchBackend) -> None:
+    def __init__(self, backend: SearchBackend, generation: Generation | None = None) -> None:
+        """``generation``: as :class:`TitleResolver`'s, so written and deleted titles show up or vanish."""
         self.backend = backend
-        self._built: tuple[str, PrefixIndex] | None = None
+        self.generation = generation or (lambda _index: 0)
+        self._built: tuple[tuple[str, int], PrefixIndex] | None = None
         self._lock = threading.Lock()
 
     def index_for(self, index: str) -> PrefixIndex:
+        key = (index, self.generation(index))
         built = self._built
-        if built is not None and built[0] == index:
+        if built is not None and built[0] == key:
             return built[1]
         with self._lock:
-            if self._built is None or self._built[0] != index:
+            if self._built is None or self._built[0] != key:
                 rows = self.backend.scan(index, ["title", "people", "popularity", "date_added"])
-                self._built = (index, PrefixIndex.from_rows(rows))
+                self._built = (key, PrefixIndex.from_rows(rows))
             return self._built[1]
 
     def suggest(self, index: str, prefix: str, size: int = 8) -> list[Suggestion]:

@@ -16,13 +16,20 @@ from __future__ import annotations
 import re
 import threading
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from marquee.search.backends.base import SearchBackend
 from marquee.search.features import phrase_key
 from marquee.search.understanding.fuzzy import DeletionIndex, osa_distance
 from marquee.search.understanding.tables import name_budget
+
+Generation = Callable[[str], int]
+"""How many in-place writes an index version has taken (a cache key beside its name)."""
+
+
+def _unchanging(_index: str) -> int:
+    return 0
 
 _SUFFIX = re.compile(r"\s+(season|series|part|vol|volume|chapter)\s+\w+$")
 _MAIN = re.compile(r"\s*[:(\u2013\u2014-]\s.*$|:\s*.*$")  # "Avatar: The Last Airbender" -> "Avatar"
@@ -144,16 +151,21 @@ class TitleResolver:
 
     FIELDS = ("title", "year", "popularity", "body")
 
-    def __init__(self, backend: SearchBackend) -> None:
+    def __init__(self, backend: SearchBackend, generation: Generation | None = None) -> None:
+        """``generation(index)``: changes whenever documents of ``index`` are written in place (single-document
+        writes), so a title added or deleted since the build is found or forgotten; none: versions never change."""
         self.backend = backend
-        self._indexes: dict[str, TitleIndex] = {}
+        self.generation = generation or _unchanging
+        self._indexes: dict[tuple[str, int], TitleIndex] = {}
         self._lock = threading.Lock()
 
     def index_for(self, index: str) -> TitleIndex:
+        key = (index, self.generation(index))
         with self._lock:
-            found = self._indexes.get(index)
+            found = self._indexes.get(key)
         if found is None:
             found = TitleIndex(self.backend.scan(index, self.FIELDS))
             with self._lock:
-                self._indexes = {index: found}  # only the newest version's: versions are swapped, not mixed
+                self._indexes = {key: found}  # only the newest state's: versions are swapped, not mixed
         return found
+

@@ -23,7 +23,10 @@ from schemathesis.specs.openapi.checks import (
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 NO_KEY_OPERATIONS = {("POST", "/admin/reindex"), ("POST", "/admin/aliases/rollback"),
                      ("POST", "/admin/models/deploy"), ("POST", "/admin/models/rollback"),
-                     ("POST", "/admin/judgments/{name}/from-clicks"), ("POST", "/admin/aliases/set")}
+                     ("POST", "/admin/judgments/{name}/from-clicks"), ("POST", "/admin/aliases/set"),
+                     # writes would change the shared catalog other tests pin: tests/api/test_document_writes.py
+                     ("PUT", "/admin/documents/{doc_id}"), ("PATCH", "/admin/documents/{doc_id}"),
+                     ("DELETE", "/admin/documents/{doc_id}"), ("POST", "/admin/documents/_bulk")}
 
 
 def run_all(app, admin_headers, per_operation: int, mode: GenerationMode = GenerationMode.POSITIVE) -> dict[str, int]:
@@ -57,7 +60,7 @@ def test_openapi_contract_over_a_thousand_generated_cases(app, admin_headers):
     calls = run_all(app, admin_headers, per_operation=80)
     spec = app.test_client().get("/openapi.json").get_json()
     documented = {f"{method.upper()} {path}" for path, ops in spec["paths"].items() for method in ops}
-    assert set(calls) == documented and len(documented) == 21  # every documented operation was exercised
+    assert set(calls) == documented and len(documented) == 26  # every documented operation was exercised
     assert sum(calls.values()) >= 1000, calls
 
 

@@ -64,6 +64,7 @@ def _gunicorn_app(settings: Settings, args: argparse.Namespace) -> Any:
             app = create_app(settings)
             services = app.extensions["marquee"]
             services.warm_up()
+            services.start_applier()
             compute_threads = limit_compute_threads(int(options["workers"]))
             log.info(
                 "worker %d ready: models loaded in %.2fs, %d compute thread(s), serving %s, queries encoded by %s",
