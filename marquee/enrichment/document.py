@@ -40,6 +40,10 @@ class Document:
     popularity: float | None = None
     entities: list[Entity] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
+    themes: list[str] = field(default_factory=list)
+    """Theme ids of ``enrichment/themes.json`` (set by enrichment: :mod:`marquee.enrichment.content`)."""
+    language: str | None = None
+    """ISO 639-1 code of title + body, ``und`` when undetermined (set by enrichment)."""
 
     @property
     def people(self) -> list[str]:
@@ -60,6 +64,12 @@ class Document:
     @property
     def entity_records(self) -> list[dict[str, str]]:
         return [{"text": e.text, "label": e.label, "source": e.source} for e in self.entities]
+
+    @property
+    def non_english_text(self) -> str:
+        """Title + body when the text was detected as another language than English, else "" (English,
+        undetermined or not yet detected): what ``other_text`` analyses without English stemming and stopwords."""
+        return "" if self.language in (None, "en", "und") else self.embedding_text()
 
     def embedding_text(self) -> str:
         """What the sentence encoder sees: title then body, the text users describe titles by."""

@@ -18,6 +18,7 @@ from typing import IO, Any, NamedTuple
 
 import numpy as np
 
+from marquee.enrichment.content import ContentAnnotator
 from marquee.enrichment.document import Document, Entity
 from marquee.enrichment.embeddings import Embedder
 from marquee.enrichment.entities import EntityExtractor, catalog_entities
@@ -109,10 +110,12 @@ def _reason_key(reason: str) -> str:
 
 
 class Enricher:
-    def __init__(self, embedder: Embedder, extractor: EntityExtractor, chunk_size: int = 256) -> None:
+    def __init__(self, embedder: Embedder, extractor: EntityExtractor, chunk_size: int = 256,
+                 annotator: ContentAnnotator | None = None) -> None:
         self.embedder = embedder
         self.extractor = extractor
         self.chunk_size = chunk_size
+        self.annotator = annotator if annotator is not None else ContentAnnotator(embedder)
 
     def run(
         self,
@@ -166,6 +169,7 @@ class Enricher:
             found = ner[i] if i in ner else list(known[i].ner_entities)
             doc.entities = list(dict.fromkeys([*catalog_entities(doc), *found]))
             vector = computed[i] if i in computed else known[i].embedding
+            self.annotator.annotate(doc, vector)  # themes and language
             stats.enriched += 1
             yield EnrichedDocument(doc, hashes[i], model_id, vector)
 

@@ -16,6 +16,10 @@ Boost = tuple[str, str, float]
 
 RELAXED_WEIGHT = 1.0
 SHARED_FIELD_WEIGHT = 1.0
+SOFT_FIELDS = ("themes",)
+"""Fields understood as preferences only: a theme is vague and tagged with recall well below 1, so "heist
+movies" boosts titles tagged ``heist`` and keeps the word for BM25/kNN instead of filtering on the tag."""
+SOFT_FIELD_WEIGHT = 1.0
 
 
 @dataclass(frozen=True)
@@ -26,7 +30,7 @@ class Match:
     end: int
     text: str
     field: str
-    """``genres``, ``countries``, ``kind``, ``rating``, ``people.raw`` or ``year``."""
+    """``genres``, ``countries``, ``kind``, ``rating``, ``people.raw``, ``themes`` or ``year``."""
     values: tuple[str, ...] = ()
     """Keyword values (several when a word names a family, or a name has several spellings)."""
     range: tuple[int | None, int | None] | None = None

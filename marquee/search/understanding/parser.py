@@ -20,7 +20,15 @@ from collections.abc import Callable, Sequence
 
 from marquee.search.backends.base import Filters
 from marquee.search.understanding.lexicon import CONNECTORS, TIME_OPERATORS
-from marquee.search.understanding.model import SHARED_FIELD_WEIGHT, Boost, Match, Span, Understanding
+from marquee.search.understanding.model import (
+    SHARED_FIELD_WEIGHT,
+    SOFT_FIELD_WEIGHT,
+    SOFT_FIELDS,
+    Boost,
+    Match,
+    Span,
+    Understanding,
+)
 from marquee.search.understanding.rules import Pick, apply_context, dropped_connectors, resolve_genres
 from marquee.search.understanding.tables import RANK_RATING, LookupTables
 from marquee.search.understanding.temporal import Interval, TimeMatch, combine, time_matches
@@ -161,17 +169,20 @@ def _build(
     picks = sorted(picks, key=lambda p: p.start)
     used = [False] * len(tokens)
     for pick in picks:
+        if pick.field in SOFT_FIELDS:  # a preference: its words stay in the text
+            continue
         for i in range(pick.start, pick.end):
             used[i] = True
     for i in dropped:
         used[i] = True
-    if not any(used):
+    if not picks:
         return Understanding(query=query, text=query)
     text = " ".join(query[tokens[a].start : tokens[b - 1].end] for a, b in _free_runs(used))
     matches = []
     terms: dict[str, dict[str, None]] = {}
     per_field: dict[str, int] = {}
     intervals = []
+    preferences: dict[Boost, None] = {}
     for pick in picks:
         start, end = tokens[pick.start].start, tokens[pick.end - 1].end
         matches.append(
@@ -181,12 +192,14 @@ def _build(
         )
         if pick.interval is not None:
             intervals.append(pick.interval)
+        elif pick.field in SOFT_FIELDS:
+            preferences.update(dict.fromkeys((pick.field, value, SOFT_FIELD_WEIGHT) for value in pick.values))
         else:
             terms.setdefault(pick.field, {}).update(dict.fromkeys(pick.values))
             per_field[pick.field] = per_field.get(pick.field, 0) + 1
     boosts = tuple(
         (name, value, SHARED_FIELD_WEIGHT) for name, values in terms.items() if per_field[name] > 1 for value in values
-    )
+    ) + tuple(preferences)
     interval = combine(intervals) if intervals else None
     ranges = {} if interval is None else {YEAR_FIELD: interval}
     return Understanding(

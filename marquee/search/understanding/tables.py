@@ -6,6 +6,8 @@
 * single-token people, usable only with NER support and only if rare (see :meth:`LookupTables.single_person`).
 * fuzzy people: a deletion index over the tokens of multi-token names (see :mod:`.fuzzy`).
 * fuzzy lexicon: the few one-word genre and kind phrases of six letters or more.
+* theme words (``query_words`` of ``enrichment/themes.json``) for the themes the catalog holds: "heist",
+  "zombies", "christmas"; below genres and countries, above people.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from collections import Counter
 from collections.abc import Mapping
 from typing import NamedTuple
 
+from marquee.enrichment.themes import load_themes
 from marquee.search.understanding.fuzzy import DeletionIndex, osa_distance
 from marquee.search.understanding.lexicon import (
     BLOCKED_PHRASES,
@@ -45,8 +48,9 @@ EXACT_TOKEN_LETTERS = 3
     RANK_COUNTRY,
     RANK_GENRE_SYNONYM,
     RANK_COUNTRY_SYNONYM,
+    RANK_THEME,
     RANK_PERSON,
-) = range(8)
+) = range(9)
 
 
 class Entry(NamedTuple):
@@ -125,6 +129,10 @@ class LookupTables:
                 self._put(
                     word, Entry("kind", (kind_word.kind,), "synonym", "kind word", RANK_KIND, kind_word=kind_word)
                 )
+        for theme in load_themes():
+            if theme.id in values["themes"]:
+                for word in theme.query_words:
+                    self._put(word, Entry("themes", (theme.id,), "synonym", f"theme word: {theme.label}", RANK_THEME))
         for phrase in BLOCKED_PHRASES:
             self._put(phrase, Entry("", (), "exact", "place name, not a country", RANK_BLOCKED))
         self.max_phrase = min(MAX_PHRASE_TOKENS, max((len(k) for k in self.phrases), default=1))
