@@ -242,11 +242,16 @@ def plot(runs: list[dict[str, Any]], path: Path) -> None:
               label="vectors exact (in process)")
     left.plot([p["documents"] for p in points], [p["hnsw"]["p50_ms"] for p in points], "--", marker=".",
               label="vectors HNSW (in process)")
+    matched = [next((e for e in p["hnsw_by_ef"] if e["recall@10"] >= 0.95), p["hnsw_by_ef"][-1]) for p in points]
+    left.plot([p["documents"] for p in points], [e["p50_ms"] for e in matched], ":", marker=".",
+              label="vectors HNSW, smallest ef with recall@10 >= 0.95")
+    left.axhline(30, color="grey", linewidth=0.8, linestyle="-.", label="hybrid p50 target (30 ms)")
     left.set(xscale="log", yscale="log", xlabel="documents", ylabel="p50 latency (ms)", title="Latency, c=1")
     left.legend(fontsize=7)
     for key, label in (("total_workers_pss_mb", "2 workers, PSS"), ("total_workers_rss_mb", "2 workers, RSS")):
         right.plot(n, [s["serve"]["memory_after_cells"][key] for s in sizes], marker="o", label=label)
     right.plot(n, [s["index"]["disk"]["total_mb"] for s in sizes], ":", marker="s", label="index on disk")
+    right.axhline(4096, color="grey", linewidth=0.8, linestyle="-.", label="total serving target (4 GiB)")
     right.set(xscale="log", yscale="log", xlabel="documents", ylabel="MB", title="Serving memory and disk")
     right.legend(fontsize=7)
     fig.suptitle("marquee embedded engine, 2 cores (hashing vectors)", fontsize=10)
