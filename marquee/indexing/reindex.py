@@ -25,6 +25,7 @@ from marquee.enrichment.pipeline import (
     read_enriched,
 )
 from marquee.enrichment.readers import read_catalog
+from marquee.indexing.duplicates import DuplicateReport, Record, find_duplicates
 from marquee.indexing.indexer import Indexer, IndexReport, SanityCheckFailed
 from marquee.indexing.locking import AliasBusy
 from marquee.search.backends.base import BackendError
@@ -53,10 +54,12 @@ class ReindexOutcome:
     report: IndexReport
     stats: EnrichmentStats
     rejects_path: Path | None
+    duplicates: DuplicateReport | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {**self.report.as_dict(), **self.stats.as_dict(), "reject_reasons": dict(self.stats.reject_reasons),
-                "rejects_file": str(self.rejects_path) if self.stats.rejected and self.rejects_path else None}
+                "rejects_file": str(self.rejects_path) if self.stats.rejected and self.rejects_path else None,
+                "duplicates": None if self.duplicates is None else self.duplicates.as_dict()}
 
 
 def default_rejects_path(home: Path, source: Path) -> Path:
@@ -111,8 +114,12 @@ def reindex_catalog(
     stats = stats if stats is not None else EnrichmentStats()
     rejects = RejectsWriter(rejects_path)
 
+    records: list[Record] = []
+
     def documents(previous: Mapping[str, Previous]) -> Iterator[EnrichedDocument]:
-        yield from enricher.run(items, previous, rejects, stats)
+        for enriched in enricher.run(items, previous, rejects, stats):
+            records.append(Record.of(enriched.document))
+            yield enriched
         # read to the end: what the version holds is now known, and goes into its record before the swap
         provenance.update(read=stats.read, rejected=stats.rejected, reject_reasons=dict(stats.reject_reasons),
                           rejects_file=str(rejects_path) if stats.rejected and rejects_path else None)
@@ -128,7 +135,7 @@ def reindex_catalog(
         raise
     finally:
         rejects.close()
-    return ReindexOutcome(report, stats, rejects_path)
+    return ReindexOutcome(report, stats, rejects_path, find_duplicates(records))
 
 
 def index_enriched(

@@ -211,6 +211,8 @@ def run_reindex(args: argparse.Namespace, settings: Settings) -> int:
         backend.close()
     _print_report(outcome.report, args.progress)
     _print_counts(outcome.stats, rejects_path)
+    if outcome.duplicates is not None:
+        print(f"same work, several records: {json.dumps(outcome.duplicates.as_dict())}", file=sys.stderr)
     return 0
 
 
