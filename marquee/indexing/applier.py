@@ -13,7 +13,7 @@ import fcntl
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 from marquee.indexing.write_log import LoggedWrite, WriteLog
@@ -66,7 +66,8 @@ class WriteApplier:
             if not taken:
                 return 0
             index = self.backend.get_alias(self.alias)
-            return 0 if index is None else self.apply_to(index)
+            # up to the log's end as of now: under a steady stream of writes the lock is never held for ever
+            return 0 if index is None else self.apply_to(index, upto=self.writes.last_seq(self.alias))
 
     def apply_to(self, index: str, upto: int | None = None) -> int:
         """Bring ``index`` up to the log's end (or ``upto``); the caller holds the write lock or owns ``index``
@@ -121,32 +122,29 @@ class BackgroundApplier:
 
 
 class ReplayWrites:
-    """A pre-swap check (``Indexer(checks=...)``) that carries the writes made during a re-index onto the new
-    version before it is served, so a write accepted while a catalog was being rebuilt is never lost.
+    """A pre-swap check (``Indexer(checks=...)``) that carries the document writes onto a new version before it
+    is served, so no acknowledged write is ever lost to a re-index.
 
-    Built just before the build starts: the log position it reads then is where the catalog file takes over.
-    Writes up to it are superseded by the file (it is the catalog as of the re-index); writes after it are
-    applied to the new version here, and any that land between this check and the swap by the appliers after.
+    The new version gets what the catalog file holds, then every write the served version had taken since it
+    was built and every write made while the new one was being built, in order: the new version starts from the
+    served version's log position. A deletion made through the API (a licence that ended) therefore stays
+    deleted when a catalog export that still lists the title is re-indexed. What lands between this check and
+    the swap, the appliers bring over once the new version is served.
     ``database``: the home's SQLite file; none yet means no write was ever made (it is not created for this)."""
 
     def __init__(self, backend: SearchBackend, database: Database | Path, lock_dir: Path) -> None:
         self.backend, self.database, self.lock_dir = backend, database, lock_dir
-        self.base = self._with_log(lambda writes: writes.last_seq_overall())
-
-    def _with_log(self, use: Callable[[WriteLog], int]) -> int:
-        if isinstance(self.database, Path) and not self.database.exists():
-            return 0
-        with WriteLog(self.database) as writes:
-            return use(writes)
 
     def __call__(self, candidate: str, served: str | None) -> dict[str, int]:
+        if isinstance(self.database, Path) and not self.database.exists():
+            return {"writes_replayed": 0, "write_log_position": 0}
         alias = _alias_of(candidate)
-
-        def replay(writes: WriteLog) -> int:
-            writes.start_version(candidate, alias, self.base)
-            return WriteApplier(self.backend, writes, self.lock_dir, alias).apply_to(candidate)
-
-        return {"writes_replayed": self._with_log(replay), "write_log_position": self.base}
+        with WriteLog(self.database) as writes:
+            base = writes.version(served).base_seq if served is not None else 0
+            writes.start_version(candidate, alias, base)
+            upto = writes.last_seq(alias)
+            applied = WriteApplier(self.backend, writes, self.lock_dir, alias).apply_to(candidate, upto)
+        return {"writes_replayed": applied, "write_log_position": base}
 
 
 def _alias_of(index: str) -> str:

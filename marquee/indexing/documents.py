@@ -173,7 +173,7 @@ class DocumentWriter:
                 break
             except _Raced as raced:
                 if attempt == PATCH_ATTEMPTS - 1:
-                    raise VersionConflict(raced.doc_id, None, term,
+                    raise VersionConflict(raced.doc_id, raced.current_seq, term,
                                           f"[{raced.doc_id}]: changed by other writes while this one was merged; "
                                           "retry") from raced
         last = max((i.result.seq_no for i in items if i.result is not None), default=0)
@@ -238,8 +238,9 @@ class DocumentWriter:
                     exists, current = entry.op == "index", entry.seq_no
                 else:  # no write since the version was built: the version's own copy decides, and it is unchanged
                     exists, current = item.state.document is not None, 0
-                if action.op == "update" and action.id not in touched and current != item.state.seq_no:
-                    raise _Raced(action.id)
+                if (action.op == "update" and action.id not in touched and current != item.state.seq_no
+                        and action.condition.if_seq_no is None):
+                    raise _Raced(action.id, current)  # a conditional update fails its condition just below
                 try:
                     _check(action, current, term, exists)
                 except (VersionConflict, DocumentExists, DocumentNotFound) as exc:
@@ -281,9 +282,9 @@ class _Prepared:
 class _Raced(Exception):
     """An update's base document changed between reading it and appending: prepare again."""
 
-    def __init__(self, doc_id: str) -> None:
+    def __init__(self, doc_id: str, current_seq: int) -> None:
         super().__init__(doc_id)
-        self.doc_id = doc_id
+        self.doc_id, self.current_seq = doc_id, current_seq
 
 
 def _check(action: BulkAction, current: int, term: int, exists: bool) -> None:

@@ -12,8 +12,9 @@ Sequence numbers are OpenSearch's ``_seq_no``: one increasing counter per alias,
 that of its last write. A document that no write touched since its version was built has ``_seq_no`` 0, and
 ``_primary_term`` is the served version's number, so ``if_seq_no`` + ``if_primary_term`` name one state exactly.
 
-A version remembers the log position it was built from (``base_seq``): writes at or before it are superseded by
-the catalog file the version was built from; writes after it are replayed onto it before it is served.
+A version remembers the log position it starts from (``base_seq``): the writes after it are applied on top of
+the catalog file it was built from. A re-index starts the new version where the served one started, so it
+carries every write over (``applier.ReplayWrites``).
 """
 
 from __future__ import annotations
