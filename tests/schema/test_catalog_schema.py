@@ -67,35 +67,36 @@ def test_the_index_source_is_every_field_but_copy_to_targets():
 
 
 def test_consumers_read_their_fields_from_the_schema():
-    assert service.FACET_FIELDS == ("genres", "countries", "kind", "rating", "decade")
-    assert service.RESULT_FIELDS == ("cast", "directors", "genres", "countries", "kind", "rating", "year",
-                                     "duration_minutes", "seasons", "popularity", "date_added")
+    assert service.FACET_FIELDS == ("genres", "countries", "themes", "kind", "rating", "decade")
+    assert service.RESULT_FIELDS == ("cast", "directors", "genres", "countries", "themes", "language", "kind",
+                                     "rating", "year", "duration_minutes", "seasons", "popularity", "date_added")
     assert params.TERM_FIELDS == {"person": "people.raw", "genre": "genres", "country": "countries",
-                                  "kind": "kind", "rating": "rating"}
+                                  "themes": "themes", "language": "language", "kind": "kind", "rating": "rating"}
     assert set(FilterParams.model_fields) == {*params.TERM_FIELDS, "year_from", "year_to"}
     assert request.TERM_FILTER_FIELDS == ("people.raw", "cast", "directors", "genres", "countries", "keywords",
-                                          "kind", "rating")
+                                          "themes", "language", "kind", "rating")
     assert request.RANGE_FILTER_FIELDS == ("year", "decade", "duration_minutes", "seasons", "popularity")
     assert request.SORTS == ("relevance", "year", "-year", "title", "-title", "date_added")
-    assert vocabulary.KEYWORD_FIELDS == ("people.raw", "genres", "countries", "kind", "rating")
-    assert DEFAULT_LEXICAL_FIELDS == (("all_text", 1.0), ("title", 0.25), ("people", 1.0), ("entities", 0.5))
+    assert vocabulary.KEYWORD_FIELDS == ("people.raw", "genres", "countries", "themes", "kind", "rating")
+    assert DEFAULT_LEXICAL_FIELDS == (("all_text", 1.0), ("title", 0.25), ("people", 1.0), ("entities", 0.5),
+                                      ("other_text", 1.0))
     text_fields = {f.name for f in FIELDS if f.kind == "text"}
     assert set(BM25_FIELDS) <= text_fields  # the LTR features name real text fields
 
 
 def test_a_new_field_follows_into_every_derived_view():
-    language = CatalogField("language", "keyword", "title", "spoken language", facet=True, result=True,
-                            filter_param="language", understood=True)
-    schema = CatalogSchema((*FIELDS, language), SORTS)
-    assert "language" in schema.facet_fields and "language" in schema.result_fields
-    assert schema.filter_params["language"] == "language"
-    assert "language" in schema.term_filter_fields and "language" in schema.understood_keyword_fields
-    assert to_index_source(_enriched(), schema)["language"] == "Heat"
-    accepted = filter_params_model(schema).model_validate({"language": ["Korean"], "genre": ["Dramas"]})
-    assert accepted.language == ["Korean"]  # type: ignore[attr-defined]
-    assert schema.mapping_problems(mappings.load()) == ["language: in the schema, not in the mapping"]
+    audio = CatalogField("audio_language", "keyword", "title", "spoken language", facet=True, result=True,
+                          filter_param="audio_language", understood=True)
+    schema = CatalogSchema((*FIELDS, audio), SORTS)
+    assert "audio_language" in schema.facet_fields and "audio_language" in schema.result_fields
+    assert schema.filter_params["audio_language"] == "audio_language"
+    assert "audio_language" in schema.term_filter_fields and "audio_language" in schema.understood_keyword_fields
+    assert to_index_source(_enriched(), schema)["audio_language"] == "Heat"
+    accepted = filter_params_model(schema).model_validate({"audio_language": ["Korean"], "genre": ["Dramas"]})
+    assert accepted.audio_language == ["Korean"]  # type: ignore[attr-defined]
+    assert schema.mapping_problems(mappings.load()) == ["audio_language: in the schema, not in the mapping"]
     body = mappings.load()
-    body["mappings"]["properties"]["language"] = {"type": "keyword"}
+    body["mappings"]["properties"]["audio_language"] = {"type": "keyword"}
     assert schema.mapping_problems(body) == []
 
 

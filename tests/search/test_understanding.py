@@ -441,6 +441,7 @@ def test_json_form_is_exact():
         "values": {
             "genres": [["Comedies", 2], ["Dramas", 2]],
             "countries": [],
+            "themes": [],
             "kind": [["Movie", 3]],
             "rating": [],
             "people.raw": [],
