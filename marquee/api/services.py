@@ -10,9 +10,8 @@ from flask import Flask
 
 from marquee.api.commands.models import GateFailed
 from marquee.api.jobs import JobRunner
-from marquee.api.wiring import make_backend, make_embedder, make_enricher, make_retriever
-from marquee.enrichment.pipeline import Enricher
-from marquee.indexing.applier import BackgroundApplier, WriteApplier
+from marquee.api.wiring import make_backend, make_document_writer, make_embedder, make_retriever
+from marquee.indexing.applier import BackgroundApplier
 from marquee.indexing.documents import DocumentWriter
 from marquee.indexing.reindex import EXPECTED_ERRORS
 from marquee.indexing.write_log import WriteLog
@@ -91,17 +90,7 @@ class MarqueeServices:
         """Single-document writes, built on first use: the NER model loads with the first write, not at start."""
         with self._writes_lock:
             if self._writer is None:
-                log = self.write_log
-                applier = WriteApplier(self.backend, log, self.settings.home / "locks", self.settings.alias)
-                enrichers: dict[bool, Enricher] = {}
-
-                def enricher_for(use_ner: bool) -> Enricher:
-                    if use_ner not in enrichers:
-                        enrichers[use_ner] = make_enricher(self.settings, self.embedder, use_ner=use_ner)
-                    return enrichers[use_ner]
-
-                self._writer = DocumentWriter(self.backend, log, applier, enricher_for, self.settings.alias,
-                                              self.settings.max_text_chars)
+                self._writer = make_document_writer(self.settings, self.backend, self.embedder, self.write_log)
             return self._writer
 
     def start_applier(self) -> None:

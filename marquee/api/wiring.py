@@ -10,8 +10,10 @@ from collections.abc import Sequence
 from marquee.enrichment.embeddings import Embedder, create_embedder, query_encoder_for
 from marquee.enrichment.entities import EntityExtractor
 from marquee.enrichment.pipeline import Enricher
-from marquee.indexing.applier import ReplayWrites
+from marquee.indexing.applier import ReplayWrites, WriteApplier
+from marquee.indexing.documents import DocumentWriter
 from marquee.indexing.indexer import EventHandler, Indexer, PreSwapCheck
+from marquee.indexing.write_log import WriteLog
 from marquee.search.backends.base import SearchBackend
 from marquee.search.fusion import fusion_from_json
 from marquee.search.retrieval import CALIBRATED_DENSE_FLOORS, DEFAULT_FUSION, RetrievalConfig, Retriever
@@ -55,6 +57,21 @@ def make_indexer(settings: Settings, backend: SearchBackend, on_event: EventHand
 def make_enricher(settings: Settings, embedder: Embedder | None = None, use_ner: bool = True) -> Enricher:
     """``embedder``: one already loaded (a serving worker's), so a re-index job does not load the model twice."""
     return Enricher(embedder or make_embedder(settings), make_extractor(settings, use_ner=use_ner))
+
+
+def make_document_writer(settings: Settings, backend: SearchBackend, embedder: Embedder,
+                         writes: WriteLog) -> DocumentWriter:
+    """Single-document writes to the served alias, enriched with ``embedder`` (NER as the served version was
+    built), logged in ``writes`` and applied under the home's write lock."""
+    enrichers: dict[bool, Enricher] = {}
+
+    def enricher_for(use_ner: bool) -> Enricher:
+        if use_ner not in enrichers:
+            enrichers[use_ner] = make_enricher(settings, embedder, use_ner=use_ner)
+        return enrichers[use_ner]
+
+    applier = WriteApplier(backend, writes, settings.home / "locks", settings.alias)
+    return DocumentWriter(backend, writes, applier, enricher_for, settings.alias, settings.max_text_chars)
 
 
 def make_retriever(settings: Settings, backend: SearchBackend, embedder: Embedder) -> Retriever:

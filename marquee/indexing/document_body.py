@@ -17,7 +17,7 @@ from typing import Any
 
 from marquee.enrichment.document import Document
 
-COMPUTED = ("entities", "extra")  # enrichment fills these; a client cannot
+COMPUTED = ("entities", "extra", "themes", "language")  # enrichment fills these; a client cannot
 WRITABLE = tuple(f.name for f in fields(Document) if f.name not in COMPUTED)
 TEXT = ("title", "body", "kind", "rating", "date_added")
 LISTS = ("cast", "directors", "genres", "countries", "keywords")

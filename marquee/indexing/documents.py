@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from marquee import mappings
 from marquee.enrichment.document import Document
 from marquee.enrichment.pipeline import Enricher, Previous
 from marquee.indexing.applier import WriteApplier
@@ -46,6 +47,11 @@ class DocumentExists(Exception):
 
 class NothingServed(RuntimeError):
     """No version is served under the alias: there is nothing to write to yet (re-index a catalog first)."""
+
+
+class VersionNotWritable(RuntimeError):
+    """The served version was built with another mapping or other vectors than this marquee would write: a
+    write would be refused by the engine or mix two vector spaces (HTTP 409: re-index, then write)."""
 
 
 @dataclass(frozen=True)
@@ -109,9 +115,19 @@ class DocumentWriter:
         self.backend, self.writes, self.applier, self.enricher_for = backend, writes, applier, enricher_for
         self.alias, self.max_chars = alias, max_chars
 
-    def _uses_ner(self, index: str) -> bool:
+    def _provenance(self, index: str) -> dict[str, Any]:
         record = VersionLedger(self.applier.lock_dir, self.alias).load().records.get(index)
-        return bool(record.provenance.get("ner", True)) if record is not None else True
+        return dict(record.provenance) if record is not None else {}
+
+    def _check_writable(self, index: str, provenance: Mapping[str, Any], enricher: Enricher) -> None:
+        built_with = provenance.get("mapping_sha256")
+        if built_with is not None and built_with != mappings.fingerprint():
+            raise VersionNotWritable(f"{index} was built with another index mapping than this marquee writes "
+                                     "(an upgrade changed it): re-index the catalog, then write documents")
+        embedder = provenance.get("embedder")
+        if embedder is not None and embedder != enricher.embedder.model_id:
+            raise VersionNotWritable(f"{index} holds vectors of {embedder}, but this server embeds with "
+                                     f"{enricher.embedder.model_id}: re-index with it, or serve with that embedder")
 
     # -- reads -----------------------------------------------------------------------------------------
 
@@ -200,7 +216,9 @@ class DocumentWriter:
         previous = {item.document.id: item.state.previous for _, item in to_enrich
                     if item.document is not None and item.state.previous is not None}
         documents = [item.document for _, item in to_enrich if item.document is not None]
-        enricher = self.enricher_for(self._uses_ner(index))
+        provenance = self._provenance(index)
+        enricher = self.enricher_for(bool(provenance.get("ner", True)))
+        self._check_writable(index, provenance, enricher)
         for (position, _), enriched in zip(to_enrich, enricher.run(documents, previous), strict=True):
             prepared[position].document = enriched.document
             prepared[position].source = to_index_source(enriched)

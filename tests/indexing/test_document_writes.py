@@ -166,6 +166,16 @@ def test_validation_names_the_field():
     assert check_id("s1:tt0111161@netflix+2") == "s1:tt0111161@netflix+2"
 
 
+def test_every_catalog_field_is_either_typed_for_writes_or_computed_by_enrichment():
+    from dataclasses import fields
+
+    from marquee.indexing.document_body import COMPUTED, FLOATS, INTEGERS, LISTS, TEXT, WRITABLE
+
+    typed = ["id", *TEXT, *LISTS, *INTEGERS, *FLOATS]
+    assert sorted(typed) == sorted(WRITABLE)  # a new Document field must be given a write type here
+    assert sorted([*WRITABLE, *COMPUTED]) == sorted(f.name for f in fields(Document))
+
+
 def test_nothing_half_written_when_a_write_is_refused(home):
     writer, writes = home["writer"], home["writes"]
     with pytest.raises(InvalidDocument):
@@ -219,3 +229,23 @@ def test_a_reindex_carries_every_write_over_to_the_new_version(home):
     assert (state.base_seq, state.applied_seq) == (0, 4)
     assert writer.get("during").primary_term == 2
     assert writer.get("d2").seq_no == 0  # from the file, written by no one since
+
+
+def test_a_version_built_with_another_mapping_or_embedder_refuses_writes(home):
+    from marquee.indexing.documents import VersionNotWritable
+    from marquee.indexing.ledger import VersionLedger
+
+    ledgers = VersionLedger(home["tmp"] / "locks", ALIAS)
+    ledger = ledgers.load()
+    record = ledger.records["catalog-v0001"]
+    record.provenance = {"mapping_sha256": "0" * 64, "embedder": home["embedder"].model_id, "ner": False}
+    ledgers.save(ledger)
+    with pytest.raises(VersionNotWritable, match="another index mapping"):
+        home["writer"].put("n1", {"title": "x"})
+    from marquee import mappings
+
+    record.provenance = {"mapping_sha256": mappings.fingerprint(), "embedder": "other-model@1", "ner": False}
+    ledgers.save(ledger)
+    with pytest.raises(VersionNotWritable, match="vectors of other-model@1"):
+        home["writer"].put("n1", {"title": "x"})
+    assert home["writes"].last_seq(ALIAS) == 0

@@ -36,6 +36,7 @@ from marquee.indexing.documents import (
     DocumentNotFound,
     NothingServed,
     Refresh,
+    VersionNotWritable,
     WriteResult,
 )
 from marquee.indexing.write_log import VersionConflict
@@ -98,10 +99,13 @@ def _domain_error(exc: Exception) -> ApiError:
                         details={"current_seq_no": exc.current_seq, "primary_term": exc.primary_term})
     if isinstance(exc, NothingServed):
         return ApiError(503, "not_serving", str(exc))
+    if isinstance(exc, VersionNotWritable):
+        return ApiError(409, "version_not_writable", str(exc))
     raise exc
 
 
-WRITE_ERRORS = (InvalidDocument, DocumentNotFound, DocumentExists, VersionConflict, NothingServed)
+WRITE_ERRORS = (InvalidDocument, DocumentNotFound, DocumentExists, VersionConflict, NothingServed,
+                VersionNotWritable)
 
 
 def _written(result: WriteResult, refresh: Refresh) -> tuple[Response, int, dict[str, str]]:

@@ -3,6 +3,7 @@ and return an exit code. The list below is the single place a new command is wir
 
 COMMAND_MODULES = (
     "marquee.api.commands.catalog",
+    "marquee.api.commands.documents",
     "marquee.api.commands.evaluate",
     "marquee.api.commands.judgments",
     "marquee.api.commands.experiments",
