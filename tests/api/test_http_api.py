@@ -209,8 +209,8 @@ def test_openapi_document_and_docs_page(client):
     assert spec["openapi"] == "3.1.0"
     search = spec["paths"]["/search"]["get"]
     params = {p["name"]: p for p in search["parameters"]}
-    assert set(params) == {"q", "genre", "kind", "country", "rating", "person", "year_from", "year_to", "from", "size",
-                           "sort", "pipeline", "rerank", "explain", "understand", "facets"}
+    assert set(params) == {"q", "genre", "kind", "country", "rating", "person", "themes", "language", "year_from",
+                           "year_to", "from", "size", "sort", "pipeline", "rerank", "explain", "understand", "facets"}
     assert params["size"]["schema"] == {"default": 10, "maximum": 100, "minimum": 0, "type": "integer"}
     assert params["pipeline"]["schema"]["enum"] == ["bm25", "dense", "hybrid"]
     assert set(search["responses"]) == {"200", "400", "409", "503"}
@@ -249,3 +249,15 @@ def test_events_are_also_copied_to_ubi_when_the_backend_keeps_them(app, client, 
 
     monkeypatch.setattr(svc, "ubi", Failing())
     assert client.post("/events", json=event(query_id="ubi-2")).status_code == 202  # stored in SQLite all the same
+
+
+def test_themes_are_a_facet_and_a_filter_and_come_back_in_hits(client):
+    body = client.get("/search?q=&facets=true&size=100").get_json()
+    assert "themes" in body["facets"]
+    tagged = [h for h in body["hits"] if h["fields"].get("themes")]
+    if tagged:  # the fixture catalog has titles whose descriptions name a theme twice
+        theme = tagged[0]["fields"]["themes"][0]
+        filtered = client.get(f"/search?q=&themes={theme}&size=100").get_json()
+        assert filtered["total"] >= 1
+        assert all(theme in h["fields"]["themes"] for h in filtered["hits"])
+    assert all("language" in h["fields"] for h in body["hits"])
