@@ -1,7 +1,9 @@
 """Reader output -> enriched documents: entities, embeddings, content hash; rejects counted and kept.
 
-Work is done in chunks so NER (spaCy, mostly single-threaded) and the sentence encoder (torch/onnxruntime,
-which release the GIL) overlap on two cores. A document whose content hash and model id match a previous
+Work is done in chunks. From the first full chunk on (a catalog, not a single write), NER runs in a child process
+(:class:`~marquee.enrichment.entities.NerProcess`) while this process encodes the same chunk on one torch thread,
+so the two overlap on two cores; before the child is ready, and for small inputs, NER runs here after encoding.
+Both paths give the same entities and vectors. A document whose content hash and model id match a previous
 enrichment reuses that vector and its NER entities: re-enriching an unchanged catalog embeds nothing.
 """
 
@@ -10,7 +12,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack, nullcontext
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
@@ -20,8 +22,8 @@ import numpy as np
 
 from marquee.enrichment.content import ContentAnnotator
 from marquee.enrichment.document import Document, Entity
-from marquee.enrichment.embeddings import Embedder
-from marquee.enrichment.entities import EntityExtractor, catalog_entities
+from marquee.enrichment.embeddings import Embedder, intra_op_threads
+from marquee.enrichment.entities import EntityExtractor, NerProcess, catalog_entities
 from marquee.enrichment.readers import ReadItem, Reject
 
 
@@ -110,12 +112,16 @@ def _reason_key(reason: str) -> str:
 
 
 class Enricher:
+    """``parallel_ner``: NER in a child process beside the encoder once a run fills a chunk (off: all in this
+    process, one stage after the other: what a caller with one core, or a test's fake extractor, wants)."""
+
     def __init__(self, embedder: Embedder, extractor: EntityExtractor, chunk_size: int = 256,
-                 annotator: ContentAnnotator | None = None) -> None:
+                 annotator: ContentAnnotator | None = None, parallel_ner: bool = True) -> None:
         self.embedder = embedder
         self.extractor = extractor
         self.chunk_size = chunk_size
         self.annotator = annotator if annotator is not None else ContentAnnotator(embedder)
+        self.parallel_ner = parallel_ner
 
     def run(
         self,
@@ -129,11 +135,16 @@ class Enricher:
         stats = stats if stats is not None else EnrichmentStats()
         rejects = rejects or RejectsWriter(None)
         iterator = iter(items)
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="embed") as pool:
+        child: NerProcess | None = None
+        with ExitStack() as stack:
             while True:
                 chunk = list(islice(iterator, self.chunk_size))
                 if not chunk:
                     break
+                if child is None and self.parallel_ner and len(chunk) == self.chunk_size:
+                    child = self.extractor.spawn_process()
+                    if child is not None:
+                        stack.enter_context(child)
                 docs: list[Document] = []
                 for item in chunk:
                     stats.read += 1
@@ -144,12 +155,12 @@ class Enricher:
                         rejects.write(item)
                     else:
                         docs.append(item)
-                yield from self._enrich_chunk(docs, previous, stats, pool)
+                yield from self._enrich_chunk(docs, previous, stats, child)
                 if on_chunk is not None:
                     on_chunk(stats)
 
     def _enrich_chunk(
-        self, docs: list[Document], previous: Mapping[str, Previous], stats: EnrichmentStats, pool: ThreadPoolExecutor
+        self, docs: list[Document], previous: Mapping[str, Previous], stats: EnrichmentStats, child: NerProcess | None
     ) -> Iterator[EnrichedDocument]:
         model_id = self.embedder.model_id
         hashes = [doc.content_hash() for doc in docs]
@@ -159,10 +170,14 @@ class Enricher:
             f and p.embedding is not None and p.embedding_model == model_id for f, p in zip(fresh, known, strict=True)
         ]
         to_embed = [i for i, ok in enumerate(reuse_vec) if not ok]
-        future = pool.submit(self.embedder.encode, [docs[i].embedding_text() for i in to_embed])
         to_ner = [i for i, ok in enumerate(fresh) if not ok]
-        ner = dict(zip(to_ner, self.extractor.ner([docs[i].embedding_text() for i in to_ner]), strict=True))
-        computed = dict(zip(to_embed, future.result(), strict=True))
+        ner_texts = [docs[i].embedding_text() for i in to_ner]
+        pending = child.submit(ner_texts) if child is not None and child.ready() and ner_texts else None
+        with intra_op_threads(self.embedder, 1) if pending is not None else nullcontext():
+            vectors = self.embedder.encode([docs[i].embedding_text() for i in to_embed])
+        found_by_ner = pending.result() if pending is not None else self.extractor.ner(ner_texts)
+        ner = dict(zip(to_ner, found_by_ner, strict=True))
+        computed = dict(zip(to_embed, vectors, strict=True))
         stats.embeddings_computed += len(to_embed)
         stats.embeddings_reused += len(docs) - len(to_embed)
         for i, doc in enumerate(docs):
