@@ -20,6 +20,7 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import secrets
 import signal
 import socket
 import statistics
@@ -35,6 +36,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from marquee.bench.fresh_queries import catalog_documents, fresh_queries, length_distribution
+from marquee.bench.mixed_writes import WRITES_PER_SECOND, run_mixed
 from marquee.settings import Settings
 
 QUERIES = Path(__file__).resolve().parents[2] / "benchmarks" / "queries" / "netflix_queries.txt"
@@ -45,6 +47,7 @@ PIPELINES = {"bm25": {"pipeline": "bm25", "rerank": "none"}, "hybrid": {"pipelin
 UNCACHED = ("hybrid", "hybrid+ltr")  # the pipelines that encode queries: bm25 has no query cache to bypass
 DEFAULT_REQUESTS = 600
 CELL_SECONDS = 20.0
+MIXED_SECONDS = 15.0  # the mixed cell runs for its time, not a request count: the writes need a steady stretch
 WARM_UP_REQUESTS = 40
 START_TIMEOUT = 300.0
 
@@ -246,12 +249,14 @@ def run(settings: Settings, dataset: Path | None = None, limit: int | None = Non
     queries = load_queries(Path(dataset)) if dataset else load_queries()
     per_cell = limit or DEFAULT_REQUESTS
     home, built = ensure_index(settings)
-    server = Server(home, settings)
+    admin_key = secrets.token_urlsafe(24)  # this run's own: the mixed cell writes documents through the admin API
+    server = Server(home, settings, env={"MARQUEE_API_KEYS": ",".join((*settings.api_keys, admin_key))})
     try:
         start_seconds = server.wait_ready()
         doc_count = json.loads(get(server.base, "/search", {"q": "", "size": "0"})[1])["total"]
         results: dict[str, Any] = {}
-        never_seen = iter(fresh_queries(catalog_documents(settings.catalog, settings.catalog_format),
+        catalog = catalog_documents(settings.catalog, settings.catalog_format)
+        never_seen = iter(fresh_queries(catalog,
                                         len(UNCACHED) * (WARM_UP_REQUESTS + len(CONCURRENCY) * per_cell),
                                         length_distribution(queries), exclude=queries))
         for name, params in PIPELINES.items():
@@ -267,6 +272,10 @@ def run(settings: Settings, dataset: Path | None = None, limit: int | None = Non
                 results[f"{name} uncached"] = [
                     closed_loop(server.base, params, _take(never_seen, per_cell), c, per_cell, CELL_SECONDS)
                     for c in CONCURRENCY]
+        mixed = PIPELINES["hybrid+ltr"] if _ltr_available(server.base) else PIPELINES["hybrid"]
+        results["mixed: searches at c=4 while writing 20 docs/s"] = run_mixed(
+            server.base, admin_key, catalog[: int((MIXED_SECONDS + 5) * WRITES_PER_SECOND)],
+            lambda: closed_loop(server.base, mixed, queries, 4, 10**9, MIXED_SECONDS))
         prefixes = typed_prefixes(queries)
         closed_loop(server.base, {}, prefixes, 2, WARM_UP_REQUESTS, CELL_SECONDS, route="/suggest")
         results["suggest"] = [closed_loop(server.base, {}, prefixes, c, per_cell, CELL_SECONDS, route="/suggest")

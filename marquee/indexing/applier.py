@@ -137,14 +137,14 @@ class ReplayWrites:
 
     def __call__(self, candidate: str, served: str | None) -> dict[str, int]:
         if isinstance(self.database, Path) and not self.database.exists():
-            return {"writes_replayed": 0, "write_log_position": 0}
+            return {}  # no write was ever made: nothing to carry over, nothing to record
         alias = _alias_of(candidate)
         with WriteLog(self.database) as writes:
             base = writes.version(served).base_seq if served is not None else 0
             writes.start_version(candidate, alias, base)
             upto = writes.last_seq(alias)
             applied = WriteApplier(self.backend, writes, self.lock_dir, alias).apply_to(candidate, upto)
-        return {"writes_replayed": applied, "write_log_position": base}
+        return {"writes_replayed": applied, "write_log_position": base} if applied else {}
 
 
 def _alias_of(index: str) -> str:

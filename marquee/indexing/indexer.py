@@ -46,8 +46,8 @@ class PreSwapRefused(SanityCheckFailed):
 
 
 PreSwapCheck = Callable[[str, "str | None"], Mapping[str, Any]]
-"""``check(candidate version, served version or None)`` -> what it measured (kept with the version), or raises
-:class:`PreSwapRefused`. Runs after the sanity checks, before the alias flip."""
+"""``check(candidate version, served version or None)`` -> what it measured (kept with the version; empty: nothing
+to keep), or raises :class:`PreSwapRefused`. Runs after the sanity checks, before the alias flip."""
 
 
 @dataclass
@@ -146,8 +146,9 @@ class Indexer:
                     except PreSwapRefused as refused:
                         self.on_event("refused", {"index": index, **refused.details})
                         raise
-                    record.provenance.setdefault("checks", []).append(outcome)
-                    self.on_event("gated", {"index": index, **outcome})
+                    if outcome:  # a check with nothing to report (no write to replay) leaves no trace
+                        record.provenance.setdefault("checks", []).append(outcome)
+                        self.on_event("gated", {"index": index, **outcome})
                 self.on_event("checked", {"index": index})
             except BaseException:
                 self._discard(index)

@@ -25,6 +25,11 @@ ADMIN_ROUTES = [
     ("GET", "/admin/models"),
     ("POST", "/admin/models/deploy"),
     ("POST", "/admin/models/rollback"),
+    ("GET", "/admin/documents/s1"),
+    ("PUT", "/admin/documents/s1"),
+    ("PATCH", "/admin/documents/s1"),
+    ("DELETE", "/admin/documents/s1"),
+    ("POST", "/admin/documents/_bulk"),
 ]
 WRONG_KEYS = ["wrong", ADMIN_KEY[:-1], ADMIN_KEY + "x", ADMIN_KEY.upper(), "é" * 40, "x" * 5000]
 
@@ -32,8 +37,8 @@ WRONG_KEYS = ["wrong", ADMIN_KEY[:-1], ADMIN_KEY + "x", ADMIN_KEY.upper(), "é" 
 def test_the_list_covers_every_secured_operation_in_the_spec(client):
     spec = client.get("/openapi.json").get_json()
     secured = {(m.upper(), p) for p, ops in spec["paths"].items() for m, op in ops.items() if op.get("security")}
-    listed = {(m, p.replace("0123456789abcdef0123456789abcdef", "{job_id}").replace("some-list", "{name}"))
-              for m, p in ADMIN_ROUTES}
+    listed = {(m, p.replace("0123456789abcdef0123456789abcdef", "{job_id}").replace("some-list", "{name}")
+               .replace("/admin/documents/s1", "/admin/documents/{doc_id}")) for m, p in ADMIN_ROUTES}
     assert listed == secured
 
 

@@ -16,7 +16,7 @@ def test_search_response_shape(client):
     assert (top["id"], top["title"]) == ("s351", "Space Cowboys")
     assert set(top) >= {"id", "title", "score", "highlights", "fields", "explain"}
     assert top["highlights"]["title"] == "<mark>Space</mark> <mark>Cowboys</mark>"
-    assert set(body["facets"]) == {"genres", "kind", "decade", "countries", "rating"}
+    assert set(body["facets"]) == {"genres", "kind", "decade", "countries", "rating", "themes"}
 
 
 def test_filters_from_the_query_string(client):

@@ -1,12 +1,14 @@
 """Property-based contract tests: schemathesis generates requests from /openapi.json and checks that nothing
 yields a 5xx and that every response (status, content type, body) matches the published schema.
 
-Admin GETs and the judgement upload carry a valid key so their real handlers are exercised; the two admin
-POSTs that would re-index or flip the alias run without one (their 401 path). The normal suite runs over
+Admin GETs and the judgement upload carry a valid key so their real handlers are exercised; the admin operations
+that would re-index, flip the alias, deploy a model or write documents run without one (their 401 path). The normal suite runs over
 1,000 cases; the ``slow`` variant runs four times more.
 """
 
 from __future__ import annotations
+
+import json
 
 import pytest
 import schemathesis
@@ -19,6 +21,13 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
+
+
+@schemathesis.serializer("application/x-ndjson")
+def _ndjson(_ctx: schemathesis.SerializationContext, value: object) -> bytes:
+    """``_bulk`` bodies as they are sent: text lines (a generated value that is not text goes as one JSON line)."""
+    return value.encode("utf-8") if isinstance(value, str) else (json.dumps(value) + "\n").encode("utf-8")
+
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 NO_KEY_OPERATIONS = {("POST", "/admin/reindex"), ("POST", "/admin/aliases/rollback"),

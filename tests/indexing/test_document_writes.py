@@ -25,20 +25,9 @@ from marquee.indexing.indexer import Indexer
 from marquee.indexing.write_log import VersionConflict, WriteLog
 from marquee.search.backends.base import LexicalQuery
 from marquee.search.backends.embedded import EmbeddedBackend
+from tests.enrichment.test_pipeline import CountingEmbedder  # counts what is encoded: when a write re-embeds
 
 ALIAS = "catalog"
-
-
-class CountingEmbedder(HashingEmbedder):
-    """The hashing embedder, counting what it is asked to encode (to see when a write re-embeds)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.encoded: list[str] = []
-
-    def encode(self, texts):
-        self.encoded.extend(texts)
-        return super().encode(texts)
 
 
 def catalog(n: int = 5) -> list[Document]:
