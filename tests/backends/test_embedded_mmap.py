@@ -1,5 +1,6 @@
 """Memory-mapped vectors and impacts: served from shared pages, identical answers, old ``.npz`` versions still
-open, and a commit never changes what a reader that mapped the previous files sees."""
+open, and a commit never changes what a reader that mapped the previous files sees. Old versions also keep
+serving when the schema gains a facet they do not map."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import pytest
 
 from marquee import mappings
 from marquee.enrichment.embeddings import HashingEmbedder
-from marquee.search.backends.base import Filters, LexicalQuery
+from marquee.search.backends.base import BackendError, Filters, LexicalQuery
 from marquee.search.backends.embedded import EmbeddedBackend
 from marquee.search.backends.embedded.arrays import pack_strings, read_arrays, write_arrays
 from marquee.search.backends.embedded.vectors import VectorStore
@@ -145,3 +146,15 @@ def test_an_array_set_is_replaced_whole(tmp_path):
     assert first["a"].tolist() == [0, 1, 2]  # still readable after its files were unlinked
     assert list(read_arrays(tmp_path, "x")) == ["a"] and read_arrays(tmp_path, "x")["a"].tolist() == list(range(5))
     assert read_arrays(tmp_path, "y") is None
+
+
+def test_a_facet_the_version_does_not_map_has_no_buckets(tmp_path, docs):
+    backend = _built(tmp_path, docs[:50])
+    facets = backend.facet_counts("c-v0001", ["genres", "added_later"], size=3)
+    assert facets["added_later"] == [] and facets["genres"]
+    ids = [d["id"] for d in docs[:10]]
+    assert backend.facet_counts("c-v0001", ["added_later", "kind"], ids=ids, size=3)["added_later"] == []
+    assert backend.facet_counts("c-v0001", ["added_later"], size=3) == {"added_later": []}
+    with pytest.raises(BackendError, match="not a keyword or integer field"):
+        backend.facet_counts("c-v0001", ["body"], size=3)
+    backend.close()

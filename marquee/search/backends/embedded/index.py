@@ -462,22 +462,26 @@ class EmbeddedIndex:
     def facets(
         self, fields: Sequence[str], filters: Filters | None, ids: Sequence[str] | None, size: int
     ) -> dict[str, list[tuple[str, int]]]:
+        # As in OpenSearch, a field this version does not map has no buckets: a version built before a facet was
+        # added to the schema keeps serving (its workers used to fail to boot on the first facet count).
+        unmapped = [f for f in fields if f not in self.schema.fields]
+        fields = [f for f in fields if f in self.schema.fields]
         for field in fields:
-            spec = self.schema.fields.get(field)
-            if spec is None or spec.kind not in ("keyword", "integer"):
+            if self.schema.fields[field].kind not in ("keyword", "integer"):
                 raise BackendError(f"cannot facet on {field!r}: not a keyword or integer field")
         if not fields:
-            return {}
+            return {f: [] for f in unmapped}
         if ids is not None and not filters:
             columns = self._facet_columns(fields)
             if columns is not None:
                 found = (self.vectors.row_of(i) for i in ids)
                 rows = np.fromiter((r for r in found if r is not None), dtype=np.int64)
-                return {field: columns[field].counts(rows, size) for field in fields}
+                return {**{field: columns[field].counts(rows, size) for field in fields},
+                        **{f: [] for f in unmapped}}
         query = self._filtered(None, filters, ids)
         aggs = {f: {"terms": {"field": f, "size": 100_000}} for f in fields}
         raw = self._tantivy.searcher().aggregate(query, aggs)
-        out: dict[str, list[tuple[str, int]]] = {}
+        out: dict[str, list[tuple[str, int]]] = {f: [] for f in unmapped}
         for field in fields:
             buckets = [(bucket_key(b["key"]), int(b["doc_count"])) for b in raw.get(field, {}).get("buckets", [])]
             buckets.sort(key=lambda kv: (-kv[1], kv[0]))
