@@ -26,6 +26,7 @@ import resource
 import shutil
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -201,15 +202,16 @@ def run(settings: Settings, sizes: list[int] | None = None, seed: int = 0, plot_
     settings = settings.replace(embedder="hashing", workers=WORKERS)
     root = Path(tempfile.mkdtemp(prefix="marquee-scale-"))
     results = []
-    try:
-        for size in sizes or DEFAULT_SIZES:
-            results.append(measure_size(settings, size, seed, root))
-            if not keep:
-                for path in root.iterdir():
-                    shutil.rmtree(path) if path.is_dir() else path.unlink()
-    finally:
+    for size in sizes or DEFAULT_SIZES:
+        # a failure keeps the built home for a look (a 1M build is most of an hour); each finished size goes
+        # to stderr at once, so a long run that fails late keeps what it measured
+        results.append(measure_size(settings, size, seed, root))
+        sys.stderr.write(json.dumps({"scale_size_done": results[-1]}) + "\n")
         if not keep:
-            shutil.rmtree(root, ignore_errors=True)
+            for path in root.iterdir():
+                shutil.rmtree(path) if path.is_dir() else path.unlink()
+    if not keep:
+        shutil.rmtree(root, ignore_errors=True)
     out = {
         "benchmark": "scale",
         "embedder": "hashing (384-d, not semantic): the engine's cost is measured, not a model's",
