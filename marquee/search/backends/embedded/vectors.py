@@ -22,7 +22,8 @@ LEGACY_VECTORS_FILE = "vectors.npz"
 _ID_SEPARATOR = "\x1f"
 HNSW_FILE = "vectors.hnsw"
 _INITIAL_CAPACITY = 1024
-EF_SEARCH = 100  # HNSW candidate list per query (at least 2k): recall against cost, see benchmarks/RESULTS.md
+EF_SEARCH = 800  # HNSW candidate list per query (at least 2k): recall@10 0.94-0.98 on 10k-100k hashing vectors
+# at 0.6-1.7 ms (100 gave 0.77); see benchmarks/scale_10k_100k.json, hnsw_by_ef
 EXACT_BELOW_ROWS = 50_000  # a filter keeping at most this many rows (and the threshold) is answered exactly
 
 
