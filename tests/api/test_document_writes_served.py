@@ -184,13 +184,15 @@ def test_sigkill_right_after_acknowledged_writes_loses_none_and_tears_none(tmp_p
     writers = [threading.Thread(target=write, args=(slot,)) for slot in range(4)]
     for thread in writers:
         thread.start()
-    assert eventually(lambda: len(acknowledged) >= 20, bound=90), (len(attempted), running.log_text()[-2000:])
-    os.killpg(running.process.pid, signal.SIGKILL)  # no shutdown of any kind
-    running.process.wait()
-    stop.set()
-    for thread in writers:
-        thread.join(timeout=30)
-    running.log.close()
+    try:
+        assert eventually(lambda: len(acknowledged) >= 20, bound=90), (len(attempted), running.log_text()[-2000:])
+    finally:
+        os.killpg(running.process.pid, signal.SIGKILL)  # no shutdown of any kind
+        running.process.wait()
+        stop.set()
+        for thread in writers:
+            thread.join(timeout=30)
+        running.log.close()
 
     with gunicorn(home, workers=2, threads=4) as again:
         client = Client(again.port)
