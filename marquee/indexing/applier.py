@@ -15,6 +15,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any, NamedTuple
 
 from marquee.indexing.write_log import LoggedWrite, WriteLog
 from marquee.search.backends.base import BackendError, SearchBackend
@@ -41,14 +42,20 @@ def write_lock(lock_dir: Path, alias: str, wait: bool) -> Iterator[bool]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def collapse(entries: list[LoggedWrite]) -> tuple[list[dict[str, object]], list[str]]:
+class NetWrites(NamedTuple):
+    upserts: list[dict[str, Any]]
+    deletes: list[str]
+    versions: dict[str, int]  # each id's last sequence number: the external version engines that keep one check
+
+
+def collapse(entries: list[LoggedWrite]) -> NetWrites:
     """The net effect of entries in order: each document's last write wins (upserts, then deletes)."""
     last: dict[str, LoggedWrite] = {}
     for entry in entries:
         last[entry.doc_id] = entry
     upserts = [dict(e.source) for e in last.values() if e.op == "index" and e.source is not None]
     deletes = [e.doc_id for e in last.values() if e.op == "delete"]
-    return upserts, deletes
+    return NetWrites(upserts, deletes, {doc_id: e.seq_no for doc_id, e in last.items()})
 
 
 class WriteApplier:
@@ -80,13 +87,14 @@ class WriteApplier:
                        if upto is None or e.seq_no <= upto]
             if not entries:
                 return applied
-            upserts, deletes = collapse(entries)
-            if upserts:
-                result = self.backend.bulk_upsert(index, upserts)
+            net = collapse(entries)
+            if net.upserts:
+                result = self.backend.bulk_upsert(index, net.upserts, net.versions)
                 for failure in result.failed:  # validated before it was logged: this is the engine's complaint
-                    log.error("write of %s to %s failed: %s", failure.id, index, failure.reason)
-            if deletes:
-                self.backend.bulk_delete(index, deletes)  # "not found" is fine: deleted already, or never there
+                    if "version" not in failure.reason:  # a newer write is there already (a replay): fine
+                        log.error("write of %s to %s failed: %s", failure.id, index, failure.reason)
+            if net.deletes:  # "not found" is fine: deleted already, or never there
+                self.backend.bulk_delete(index, net.deletes, net.versions)
             self.backend.refresh(index)
             position = entries[-1].seq_no
             self.writes.mark_applied(index, self.alias, position)

@@ -171,6 +171,21 @@ def test_bulk_partial_failure_reports_every_failed_item_and_retries_429():
     assert second == [{"index": {"_index": "catalog-v0001", "_id": "d3"}}, {"id": "d3", "title": "Title 3"}]
 
 
+def test_write_log_versions_go_out_as_external_versions_and_a_newer_write_wins():
+    """The appliers send each write with its log sequence number; the cluster refuses one older than what it
+    holds (a late replay) with a 409 item, reported, never retried."""
+    script = Script((200, "bulk_version_conflict.json"))
+    backend, sleeps = backend_for(script)
+    docs = [{"id": "d1", "title": "Old"}, {"id": "d2", "title": "New"}]
+    result = backend.bulk_upsert("catalog-v0001", docs, versions={"d1": 41, "d2": 43})
+    assert result.succeeded == 1 and [f.id for f in result.failed] == ["d1"]
+    assert result.failed[0].reason.startswith("HTTP 409 version_conflict_engine_exception")
+    sent = script.requests[0][3]
+    assert sent[0] == {"index": {"_index": "catalog-v0001", "_id": "d1", "version": 41,
+                                 "version_type": "external_gte"}}
+    assert sent[2]["index"]["version"] == 43 and sleeps == []
+
+
 def test_whole_bulk_rejected_with_429_then_accepted():
     script = Script((429, "error_429_rejected.json"), (200, "bulk_all_created.json"))
     backend, sleeps = backend_for(script)

@@ -43,6 +43,17 @@ def test_action_lines_are_bulk_operations(spec):
         assert spec.schema_errors(BULK, "OperationContainer", line) == []
 
 
+def test_versioned_write_log_actions_are_bulk_operations(spec):
+    """The appliers send each write with its log sequence number as an external version (external_gte)."""
+    upsert = upsert_action("catalog-v0001", make_docs()[0], version=41)[0]
+    delete = delete_action("catalog-v0001", "d1", version=42)[0]
+    assert upsert["index"]["version"] == 41 and upsert["index"]["version_type"] == "external_gte"
+    for line in (upsert, delete):
+        assert spec.schema_errors(BULK, "OperationContainer", line) == []
+    wrong = {"delete": {**delete["delete"], "version_type": "newest"}}
+    assert spec.schema_errors(BULK, "OperationContainer", wrong)
+
+
 def test_misspelled_action_metadata_is_caught(spec):
     action = upsert_action("catalog-v0001", make_docs()[0])[0]
     errors = spec.schema_errors(BULK, "OperationContainer", renamed(action, ("index",), "_index", "_indx"))

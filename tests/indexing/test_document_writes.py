@@ -182,7 +182,7 @@ def test_applying_twice_is_harmless_and_the_last_write_wins():
                LoggedWrite(2, ALIAS, "b", "index", {}, {"id": "b", "title": "b"}, ""),
                LoggedWrite(3, ALIAS, "a", "delete", None, None, ""),
                LoggedWrite(4, ALIAS, "b", "index", {}, {"id": "b", "title": "b2"}, "")]
-    assert collapse(entries) == ([{"id": "b", "title": "b2"}], ["a"])
+    assert collapse(entries) == ([{"id": "b", "title": "b2"}], ["a"], {"a": 3, "b": 4})
 
 
 def test_a_crash_before_the_applied_mark_only_repeats_work(home):

@@ -119,9 +119,15 @@ class SearchBackend(Protocol):
 
     def list_indices(self, prefix: str = "") -> list[str]: ...
 
-    def bulk_upsert(self, index: str, docs: Sequence[Mapping[str, Any]]) -> BulkResult: ...
+    def bulk_upsert(self, index: str, docs: Sequence[Mapping[str, Any]],
+                    versions: Mapping[str, int] | None = None) -> BulkResult:
+        """``versions``: an external version per id (the write log's sequence number of the write). An engine
+        that keeps versions applies a write only when it is not older than what it holds (OpenSearch's
+        ``version_type=external_gte``), so a late replay never overwrites a newer write; the embedded engine is
+        written by one applier in log order and needs none."""
 
-    def bulk_delete(self, index: str, ids: Sequence[str]) -> BulkResult: ...
+    def bulk_delete(self, index: str, ids: Sequence[str], versions: Mapping[str, int] | None = None) -> BulkResult:
+        """``versions``: as for :meth:`bulk_upsert`."""
 
     def refresh(self, index: str) -> None:
         """Make every write so far durable and visible, atomically."""

@@ -182,7 +182,8 @@ class OpenSearchBackend:
         )
 
     # -- writes ---------------------------------------------------------------------------------------
-    def bulk_upsert(self, index: str, docs: Sequence[Mapping[str, Any]]) -> BulkResult:
+    def bulk_upsert(self, index: str, docs: Sequence[Mapping[str, Any]],
+                    versions: Mapping[str, int] | None = None) -> BulkResult:
         failed: list[BulkFailure] = []
         actions: list[Action] = []
         for doc in docs:
@@ -190,12 +191,12 @@ class OpenSearchBackend:
             if not isinstance(doc_id, str) or not doc_id:
                 failed.append(BulkFailure(str(doc_id), "document has no string id"))
                 continue
-            actions.append(upsert_action(self._full(index), doc))
+            actions.append(upsert_action(self._full(index), doc, (versions or {}).get(doc_id)))
         result = self._bulk(actions)
         return BulkResult(result.succeeded, failed + result.failed)
 
-    def bulk_delete(self, index: str, ids: Sequence[str]) -> BulkResult:
-        return self._bulk([delete_action(self._full(index), doc_id) for doc_id in ids])
+    def bulk_delete(self, index: str, ids: Sequence[str], versions: Mapping[str, int] | None = None) -> BulkResult:
+        return self._bulk([delete_action(self._full(index), doc_id, (versions or {}).get(doc_id)) for doc_id in ids])
 
     def _bulk(self, actions: Sequence[Action]) -> BulkResult:
         """``helpers.streaming_bulk`` without raising; items rejected for load are retried with back-off.

@@ -31,19 +31,29 @@ def index_body(mapping: Mapping[str, Any], replicas: int | None = None) -> dict[
     return body
 
 
-def upsert_action(index: str, doc: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+def _meta(index: str, doc_id: str, version: int | None) -> dict[str, Any]:
+    """Action metadata; with ``version`` (a write log sequence number) the write is external-versioned, so the
+    cluster refuses it (409 per item) when it already holds a newer write of the document."""
+    meta: dict[str, Any] = {"_index": index, "_id": doc_id}
+    if version is not None:
+        meta.update(version=version, version_type="external_gte")
+    return meta
+
+
+def upsert_action(index: str, doc: Mapping[str, Any], version: int | None = None
+                  ) -> tuple[dict[str, Any], dict[str, Any]]:
     """One bulk ``index`` action line and its source line (an ``index`` op replaces the whole document).
 
     A missing vector (``None``) is left out of the source rather than sent as ``null``: k-NN field
     mappers do not accept ``null`` in every version, and an absent field means the same thing.
     """
     source = {key: value for key, value in doc.items() if not (key == VECTOR_FIELD and value is None)}
-    return {"index": {"_index": index, "_id": str(doc[ID_FIELD])}}, source
+    return {"index": _meta(index, str(doc[ID_FIELD]), version)}, source
 
 
-def delete_action(index: str, doc_id: str) -> tuple[dict[str, Any], None]:
+def delete_action(index: str, doc_id: str, version: int | None = None) -> tuple[dict[str, Any], None]:
     """One bulk ``delete`` action line (deletes carry no source line)."""
-    return {"delete": {"_index": index, "_id": doc_id}}, None
+    return {"delete": _meta(index, doc_id, version)}, None
 
 
 UBI_QUERIES, UBI_EVENTS = "ubi_queries", "ubi_events"  # the UBI plugin's own index names (tools read them there)

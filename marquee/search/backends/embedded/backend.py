@@ -96,10 +96,11 @@ class EmbeddedBackend:
             p.name for p in self.root.iterdir() if p.is_dir() and p.name.startswith(prefix) and (p / BODY_FILE).exists()
         )
 
-    def bulk_upsert(self, index: str, docs: Sequence[Mapping[str, Any]]) -> BulkResult:
-        return self._resolve(index).upsert(docs)
+    def bulk_upsert(self, index: str, docs: Sequence[Mapping[str, Any]],
+                    versions: Mapping[str, int] | None = None) -> BulkResult:
+        return self._resolve(index).upsert(docs)  # one applier writes in log order: versions are implied
 
-    def bulk_delete(self, index: str, ids: Sequence[str]) -> BulkResult:
+    def bulk_delete(self, index: str, ids: Sequence[str], versions: Mapping[str, int] | None = None) -> BulkResult:
         return self._resolve(index).delete(ids)
 
     def refresh(self, index: str) -> None:
