@@ -107,11 +107,12 @@ def run_mixed(base: str, admin_key: str, documents: Sequence[Document], search: 
         connection.close()
 
     # the first write of a worker loads the document encoder and the taggers: not part of the steady state
-    warm = _Connection(base, auth)
-    for _ in range(4):  # enough for both workers, whichever each request lands on
-        warm.call("PUT", "/admin/documents/bench-write-warm-up?refresh=true", _body(documents[0]))
-    warm.call("DELETE", "/admin/documents/bench-write-warm-up?refresh=true")
-    warm.close()
+    for attempt in range(6):  # a new connection each time, so both workers get some
+        warm = _Connection(base, auth)
+        last = attempt == 5
+        warm.call("DELETE" if last else "PUT", "/admin/documents/bench-write-warm-up?refresh=true",
+                  None if last else _body(documents[0]))
+        warm.close()
     threads = [threading.Thread(target=write), threading.Thread(target=watch)]
     for thread in threads:
         thread.start()
