@@ -115,6 +115,8 @@ class MiniLMEmbedder:
             model = SentenceTransformer(str(self._dir()), device="cpu")
             model.max_seq_length = MAX_SEQ_LENGTH
             self._bf16 = self.precision == "bf16" or (self.precision == "auto" and _cpu_has_fast_bf16())
+            if self._bf16:  # bf16 SDPA on CPU runs a flash kernel that loses to plain matmuls at ~40 tokens
+                model[0].auto_model.set_attn_implementation("eager")
             self._model = model
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
@@ -182,6 +184,7 @@ class OnnxMiniLMEmbedder:
 
             tokenizer = Tokenizer.from_file(str(base_model_dir() / "tokenizer.json"))
             tokenizer.enable_truncation(MAX_SEQ_LENGTH)
+            tokenizer.no_padding()  # the file pads to 128; encode() pads each length batch to its own longest
             options = onnxruntime.SessionOptions()
             if self.threads:
                 options.intra_op_num_threads = self.threads

@@ -49,10 +49,13 @@ def _dedupe(entities: Iterable[Entity]) -> list[Entity]:
 class EntityExtractor:
     """spaCy NER + catalog entities. The model loads on first use (or :meth:`warm_up`), once per instance."""
 
-    def __init__(self, model: str = SPACY_MODEL, batch_size: int = 64, use_ner: bool = True) -> None:
+    def __init__(self, model: str = SPACY_MODEL, batch_size: int = 64, use_ner: bool = True,
+                 skip_textless: bool = True) -> None:
+        """``skip_textless``: apply :func:`could_hold_entities` (off only to measure against NER on every text)."""
         self.model_name = model
         self.batch_size = batch_size
         self.use_ner = use_ner
+        self.skip_textless = skip_textless
         self._nlp: Any = None
 
     def warm_up(self) -> None:
@@ -75,7 +78,7 @@ class EntityExtractor:
         if not self.use_ner:
             return out
         self.warm_up()
-        wanted = [i for i, text in enumerate(texts) if could_hold_entities(text)]
+        wanted = [i for i, text in enumerate(texts) if not self.skip_textless or could_hold_entities(text)]
         for i, parsed in zip(wanted, self._nlp.pipe([texts[i] for i in wanted], batch_size=self.batch_size),
                              strict=True):
             ents = [Entity(e.text.strip(), e.label_, "ner") for e in parsed.ents if e.label_ in NER_LABELS]

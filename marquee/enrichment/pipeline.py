@@ -1,7 +1,7 @@
 """Reader output -> enriched documents: entities, embeddings, content hash; rejects counted and kept.
 
 Work is done in chunks. From the first full chunk on (a catalog, not a single write), NER runs in a child process
-(:class:`~marquee.enrichment.entities.NerProcess`) while this process encodes the same chunk on one torch thread,
+(:class:`~marquee.enrichment.entities.NerProcess`), one chunk ahead, while this process encodes on one torch thread,
 so the two overlap on two cores; before the child is ready, and for small inputs, NER runs here after encoding.
 Both paths give the same entities and vectors. A document whose content hash and model id match a previous
 enrichment reuses that vector and its NER entities: re-enriching an unchanged catalog embeds nothing.
@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import Future
 from contextlib import ExitStack, nullcontext
 from dataclasses import dataclass, field
 from itertools import islice
@@ -111,9 +112,21 @@ def _reason_key(reason: str) -> str:
     return reason.split(":")[0].split("(")[0].strip()
 
 
+class _Chunk(NamedTuple):
+    """One chunk between reading and yielding: what to embed, what NER to run, and the child's pending answer."""
+
+    docs: list[Document]
+    hashes: list[str]
+    known: list[Previous | None]
+    to_embed: list[int]
+    to_ner: list[int]
+    pending: Future[list[list[Entity]]] | None
+
+
 class Enricher:
     """``parallel_ner``: NER in a child process beside the encoder once a run fills a chunk (off: all in this
-    process, one stage after the other: what a caller with one core, or a test's fake extractor, wants)."""
+    process, one stage after the other: what a caller with one core, or a test's fake extractor, wants). The child
+    runs one chunk ahead: it finds the entities of chunk k+1 while this process encodes and annotates chunk k."""
 
     def __init__(self, embedder: Embedder, extractor: EntityExtractor, chunk_size: int = 256,
                  annotator: ContentAnnotator | None = None, parallel_ner: bool = True) -> None:
@@ -136,32 +149,38 @@ class Enricher:
         rejects = rejects or RejectsWriter(None)
         iterator = iter(items)
         child: NerProcess | None = None
+        waiting: _Chunk | None = None
         with ExitStack() as stack:
             while True:
                 chunk = list(islice(iterator, self.chunk_size))
-                if not chunk:
-                    break
                 if child is None and self.parallel_ner and len(chunk) == self.chunk_size:
                     child = self.extractor.spawn_process()
                     if child is not None:
                         stack.enter_context(child)
-                docs: list[Document] = []
-                for item in chunk:
-                    stats.read += 1
-                    if isinstance(item, Reject):
-                        stats.rejected += 1
-                        key = _reason_key(item.reason)
-                        stats.reject_reasons[key] = stats.reject_reasons.get(key, 0) + 1
-                        rejects.write(item)
-                    else:
-                        docs.append(item)
-                yield from self._enrich_chunk(docs, previous, stats, child)
-                if on_chunk is not None:
-                    on_chunk(stats)
+                planned = self._plan(self._accept(chunk, stats, rejects), previous, child) if chunk else None
+                if waiting is not None:
+                    yield from self._finish(waiting, stats)
+                    if on_chunk is not None:
+                        on_chunk(stats)
+                if planned is None:
+                    break
+                waiting = planned
 
-    def _enrich_chunk(
-        self, docs: list[Document], previous: Mapping[str, Previous], stats: EnrichmentStats, child: NerProcess | None
-    ) -> Iterator[EnrichedDocument]:
+    @staticmethod
+    def _accept(chunk: list[ReadItem], stats: EnrichmentStats, rejects: RejectsWriter) -> list[Document]:
+        docs: list[Document] = []
+        for item in chunk:
+            stats.read += 1
+            if isinstance(item, Reject):
+                stats.rejected += 1
+                key = _reason_key(item.reason)
+                stats.reject_reasons[key] = stats.reject_reasons.get(key, 0) + 1
+                rejects.write(item)
+            else:
+                docs.append(item)
+        return docs
+
+    def _plan(self, docs: list[Document], previous: Mapping[str, Previous], child: NerProcess | None) -> _Chunk:
         model_id = self.embedder.model_id
         hashes = [doc.content_hash() for doc in docs]
         known = [previous.get(doc.id) for doc in docs]
@@ -169,24 +188,32 @@ class Enricher:
         reuse_vec = [
             f and p.embedding is not None and p.embedding_model == model_id for f, p in zip(fresh, known, strict=True)
         ]
-        to_embed = [i for i, ok in enumerate(reuse_vec) if not ok]
         to_ner = [i for i, ok in enumerate(fresh) if not ok]
-        ner_texts = [docs[i].embedding_text() for i in to_ner]
-        pending = child.submit(ner_texts) if child is not None and child.ready() and ner_texts else None
-        with intra_op_threads(self.embedder, 1) if pending is not None else nullcontext():
+        pending = None
+        if child is not None and to_ner and child.ready():
+            pending = child.submit([docs[i].embedding_text() for i in to_ner])
+        return _Chunk(docs, hashes, known, [i for i, ok in enumerate(reuse_vec) if not ok], to_ner, pending)
+
+    def _finish(self, chunk: _Chunk, stats: EnrichmentStats) -> Iterator[EnrichedDocument]:
+        docs, known, to_embed, to_ner = chunk.docs, chunk.known, chunk.to_embed, chunk.to_ner
+        with intra_op_threads(self.embedder, 1) if chunk.pending is not None else nullcontext():
             vectors = self.embedder.encode([docs[i].embedding_text() for i in to_embed])
-        found_by_ner = pending.result() if pending is not None else self.extractor.ner(ner_texts)
+        if chunk.pending is not None:
+            found_by_ner = chunk.pending.result()
+        else:
+            found_by_ner = self.extractor.ner([docs[i].embedding_text() for i in to_ner])
         ner = dict(zip(to_ner, found_by_ner, strict=True))
         computed = dict(zip(to_embed, vectors, strict=True))
         stats.embeddings_computed += len(to_embed)
         stats.embeddings_reused += len(docs) - len(to_embed)
+        model_id = self.embedder.model_id
         for i, doc in enumerate(docs):
             found = ner[i] if i in ner else list(known[i].ner_entities)
             doc.entities = list(dict.fromkeys([*catalog_entities(doc), *found]))
             vector = computed[i] if i in computed else known[i].embedding
             self.annotator.annotate(doc, vector)  # themes and language
             stats.enriched += 1
-            yield EnrichedDocument(doc, hashes[i], model_id, vector)
+            yield EnrichedDocument(doc, chunk.hashes[i], model_id, vector)
 
 
 def write_enriched(path: Path, documents: Iterable[EnrichedDocument]) -> int:

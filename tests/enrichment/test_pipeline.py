@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import pytest
 
 from marquee.enrichment.document import Document, Entity
-from marquee.enrichment.embeddings import HashingEmbedder, create_embedder
-from marquee.enrichment.entities import EntityExtractor, catalog_entities
+from marquee.enrichment.embeddings import HashingEmbedder, OnnxMiniLMEmbedder, create_embedder, length_batches
+from marquee.enrichment.entities import EntityExtractor, catalog_entities, could_hold_entities
 from marquee.enrichment.pipeline import (
     EnrichedDocument,
     Enricher,
@@ -163,3 +165,152 @@ def test_truncated_enriched_file_names_the_line(tmp_path):
     with pytest.raises(ValueError, match=r"e.jsonl:2: not an enriched document"):
         list(read_enriched(path))
     assert isinstance(EnrichedDocument.from_json(path.read_text().splitlines()[0]), EnrichedDocument)
+
+
+# --- speed work (issue 16 §2): length batches, the NER skip rule, the NER child process --------------------------
+
+
+def test_length_batches_put_similar_lengths_together_and_cover_every_row_once():
+    batches = length_batches([3, 10, 1, 10, 5], 2)
+    assert batches == [[1, 3], [4, 0], [2]]  # longest first, ties in input order
+    assert sorted(r for b in batches for r in b) == [0, 1, 2, 3, 4]
+    assert length_batches([], 4) == []
+
+
+def test_onnx_rows_come_back_in_input_order_after_length_batching():
+    """The ONNX embedder encodes by length; each row must still be its own text's vector (fake session)."""
+    embedder = OnnxMiniLMEmbedder(batch_size=2)
+
+    class Tokenized:
+        def __init__(self, text):
+            self.ids = [101, *range(1, 1 + len(text.split())), 102]
+
+    class Tokenizer:
+        def encode_batch(self, texts):
+            return [Tokenized(t) for t in texts]
+
+    class Session:  # hidden state of every token = [its own row's real length, 1, 0, ...]
+        def run(self, _names, feeds):
+            lengths = feeds["attention_mask"].sum(axis=1)
+            hidden = np.zeros((*feeds["input_ids"].shape, embedder.dim), dtype=np.float32)
+            hidden[..., 0], hidden[..., 1] = lengths[:, None], 1.0
+            return [hidden]
+
+    embedder._tokenizer, embedder._session = Tokenizer(), Session()
+    texts = ["a", "a b c d e", "a b", "a b c d e f g", "a b c"]
+    vectors = embedder.encode(texts)
+    expected = np.array([[len(t.split()) + 2, 1.0] for t in texts], dtype=np.float32)
+    expected /= np.linalg.norm(expected, axis=1, keepdims=True)
+    assert np.allclose(vectors[:, :2], expected)
+
+
+def test_could_hold_entities_rules_out_only_texts_without_letters_or_digits():
+    assert could_hold_entities("two decades later, in a small town")  # lowercase dates are found by the model
+    assert could_hold_entities("1984") and could_hold_entities("Amélie")
+    assert not any(could_hold_entities(t) for t in ["", "   ", "...", "★★★ — !!", "_"])
+
+
+def test_ner_skips_texts_that_cannot_hold_entities_and_keeps_input_order():
+    class Span:
+        def __init__(self, text):
+            self.text, self.label_ = text, "PERSON"
+
+    class Parsed:
+        def __init__(self, text):
+            self.ents = [Span(w) for w in text.split() if w.istitle()]
+
+    class Nlp:
+        def __init__(self):
+            self.seen = []
+
+        def pipe(self, texts, batch_size):
+            self.seen.extend(texts)
+            return (Parsed(t) for t in texts)
+
+    extractor = EntityExtractor()
+    extractor._nlp = Nlp()
+    found = extractor.ner(["Ann met Bo", "...", "", "then Cy"])
+    assert extractor._nlp.seen == ["Ann met Bo", "then Cy"]
+    assert found == [[Entity("Ann", "PERSON", "ner"), Entity("Bo", "PERSON", "ner")], [], [],
+                     [Entity("Cy", "PERSON", "ner")]]
+    reference = EntityExtractor(skip_textless=False)
+    reference._nlp = Nlp()
+    assert reference.ner(["...", "Ann"]) == [[], [Entity("Ann", "PERSON", "ner")]]
+    assert reference._nlp.seen == ["...", "Ann"]
+
+
+class ThreadChild:
+    """Stands in for NerProcess: the same fake NER, answered from a thread; records what it was sent."""
+
+    def __init__(self, ner: FakeNer, ready_after: int = 0) -> None:
+        self.ner, self.calls, self.sent, self.closed = ner, 0, [], False
+        self.ready_after = ready_after
+        self.pool = ThreadPoolExecutor(1)
+
+    def ready(self) -> bool:
+        self.calls += 1
+        return self.calls > self.ready_after
+
+    def submit(self, texts):
+        self.sent.append(list(texts))
+        return self.pool.submit(self.ner.ner, list(texts))
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.closed = True
+        self.pool.shutdown()
+
+
+class ChildNer(FakeNer):
+    def __init__(self, ready_after: int = 0) -> None:
+        super().__init__()
+        self.children: list[ThreadChild] = []
+        self.ready_after = ready_after
+
+    def spawn_process(self):
+        self.children.append(ThreadChild(FakeNer(), self.ready_after))
+        return self.children[-1]
+
+
+def _sample(n: int) -> list:
+    return [doc(i, "in Paris" if i % 3 == 0 else f"story number {i}") for i in range(n)]
+
+
+def test_the_child_process_path_gives_the_sequential_entities_vectors_and_order():
+    sequential = list(Enricher(HashingEmbedder(), FakeNer(), chunk_size=4, parallel_ner=False).run(_sample(11)))
+    extractor = ChildNer(ready_after=1)  # not ready for the first chunk: that one runs here
+    stats = EnrichmentStats()
+    chunks: list[int] = []
+    parallel = list(Enricher(HashingEmbedder(), extractor, chunk_size=4).run(
+        _sample(11), stats=stats, on_chunk=lambda s: chunks.append(s.enriched)))
+    assert [e.document.id for e in parallel] == [f"d{i}" for i in range(11)]
+    assert [e.document.entities for e in parallel] == [e.document.entities for e in sequential]
+    assert all(np.array_equal(a.embedding, b.embedding) for a, b in zip(parallel, sequential, strict=True))
+    (child,) = extractor.children
+    assert [len(texts) for texts in child.sent] == [4, 3]  # chunks 2 and 3; chunk 1 ran in this process
+    assert extractor.seen == [d.embedding_text() for d in _sample(4)]
+    assert child.closed and chunks == [4, 8, 11] and stats.enriched == 11
+
+
+def test_small_inputs_and_parallel_off_never_start_a_ner_process():
+    extractor = ChildNer()
+    list(Enricher(HashingEmbedder(), extractor, chunk_size=4).run(_sample(3)))  # a single write, a small batch
+    list(Enricher(HashingEmbedder(), extractor, chunk_size=4, parallel_ner=False).run(_sample(9)))
+    assert extractor.children == []
+    list(Enricher(HashingEmbedder(), extractor, chunk_size=4).run(_sample(4)))
+    assert len(extractor.children) == 1
+
+
+def test_the_child_gets_only_changed_documents():
+    first = list(Enricher(HashingEmbedder(), FakeNer(), chunk_size=4, parallel_ner=False).run(_sample(8)))
+    previous = {e.document.id: Previous(e.content_hash, e.embedding_model, e.embedding,
+                                        tuple(x for x in e.document.entities if x.source == "ner")) for e in first}
+    changed = _sample(8)
+    changed[5].body = "now in Paris"
+    extractor = ChildNer()
+    again = list(Enricher(HashingEmbedder(), extractor, chunk_size=4).run(changed, previous))
+    assert extractor.children[0].sent == [["Title 5. now in Paris"]]
+    assert Entity("Paris", "GPE", "ner") in again[5].document.entities
+    assert [e.document.entities for e in again[:5]] == [e.document.entities for e in first[:5]]

@@ -138,3 +138,20 @@ def test_int8_queries_keep_scifact_dense_ndcg_within_half_a_point_of_torch_queri
     int8_ndcg = ndcg(query_encoder_for(MiniLMEmbedder()))
     assert torch_ndcg > 0.5  # the reference itself works on this corpus
     assert abs(int8_ndcg - torch_ndcg) <= 0.005
+
+
+def test_the_parallel_pipeline_gives_the_sequential_entities_and_vectors():
+    """NER in the child process and the one-thread encoder (the re-index default) against everything in this
+    process one stage after the other: the same entities and bitwise the same vectors, in input order."""
+    from marquee.enrichment.pipeline import Enricher
+
+    def run(parallel: bool) -> list:
+        items = list(read_catalog(CATALOG, "netflix"))[:300]
+        embedder = MiniLMEmbedder()
+        return list(Enricher(embedder, EntityExtractor(), chunk_size=64, parallel_ner=parallel).run(items))
+
+    sequential, parallel = run(False), run(True)
+    assert [e.document.id for e in parallel] == [e.document.id for e in sequential]
+    assert [e.document.entities for e in parallel] == [e.document.entities for e in sequential]
+    assert all(np.array_equal(a.embedding, b.embedding) for a, b in zip(parallel, sequential, strict=True))
+    assert sum(x.source == "ner" for e in parallel for x in e.document.entities) > 300
