@@ -24,6 +24,7 @@ from marquee.storage import Database
 log = logging.getLogger(__name__)
 BATCH = 500
 POLL_SECONDS = 0.2
+REFRESH_SECONDS = 0.5  # at most two commits a second (OpenSearch refreshes once a second by default)
 
 
 @contextlib.contextmanager
@@ -122,8 +123,9 @@ class BackgroundApplier:
     def _run(self) -> None:
         while not self._stop.wait(self.interval):
             try:
-                if self.applier.pending():
-                    self.applier.apply_pending(wait=False)
+                if self.applier.pending() and self.applier.apply_pending(wait=False):
+                    # each commit makes every worker reopen the version: let writes gather between commits
+                    self._stop.wait(REFRESH_SECONDS)
             except (BackendError, OSError, RuntimeError) as exc:  # keep polling: the next round may succeed
                 log.warning("applying document writes failed: %s", exc)
                 time.sleep(1.0)

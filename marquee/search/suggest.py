@@ -15,12 +15,12 @@ only corrected when no title word starts with it) and those completions follow (
 from __future__ import annotations
 
 import bisect
-import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from marquee.search.backends.base import SearchBackend
+from marquee.search.rebuilding import RebuildingValue
 from marquee.search.titles import Generation
 from marquee.search.understanding.fuzzy import DeletionIndex, osa_distance
 from marquee.search.understanding.tables import name_budget
@@ -146,19 +146,11 @@ class Suggester:
         """``generation``: as :class:`TitleResolver`'s, so written and deleted titles show up or vanish."""
         self.backend = backend
         self.generation = generation or (lambda _index: 0)
-        self._built: tuple[tuple[str, int], PrefixIndex] | None = None
-        self._lock = threading.Lock()
+        self._value = RebuildingValue(lambda index: PrefixIndex.from_rows(
+            self.backend.scan(index, ["title", "people", "popularity", "date_added"])))
 
     def index_for(self, index: str) -> PrefixIndex:
-        key = (index, self.generation(index))
-        built = self._built
-        if built is not None and built[0] == key:
-            return built[1]
-        with self._lock:
-            if self._built is None or self._built[0] != key:
-                rows = self.backend.scan(index, ["title", "people", "popularity", "date_added"])
-                self._built = (key, PrefixIndex.from_rows(rows))
-            return self._built[1]
+        return self._value.get(index, self.generation(index))
 
     def suggest(self, index: str, prefix: str, size: int = 8) -> list[Suggestion]:
         return self.index_for(index).lookup(prefix, size)

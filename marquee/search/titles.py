@@ -14,13 +14,13 @@ ordered by popularity, then recency.
 from __future__ import annotations
 
 import re
-import threading
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from marquee.search.backends.base import SearchBackend
 from marquee.search.features import phrase_key
+from marquee.search.rebuilding import RebuildingValue
 from marquee.search.understanding.fuzzy import DeletionIndex, osa_distance
 from marquee.search.understanding.tables import name_budget
 
@@ -153,19 +153,12 @@ class TitleResolver:
 
     def __init__(self, backend: SearchBackend, generation: Generation | None = None) -> None:
         """``generation(index)``: changes whenever documents of ``index`` are written in place (single-document
-        writes), so a title added or deleted since the build is found or forgotten; none: versions never change."""
+        writes), so a title added or deleted since the build is found or forgotten within a few seconds (rebuilt
+        in the background: ``rebuilding.py``); none: versions never change."""
         self.backend = backend
         self.generation = generation or _unchanging
-        self._indexes: dict[tuple[str, int], TitleIndex] = {}
-        self._lock = threading.Lock()
+        self._value = RebuildingValue(lambda index: TitleIndex(self.backend.scan(index, self.FIELDS)))
 
     def index_for(self, index: str) -> TitleIndex:
-        key = (index, self.generation(index))
-        with self._lock:
-            found = self._indexes.get(key)
-        if found is None:
-            found = TitleIndex(self.backend.scan(index, self.FIELDS))
-            with self._lock:
-                self._indexes = {key: found}  # only the newest state's: versions are swapped, not mixed
-        return found
+        return self._value.get(index, self.generation(index))
 

@@ -234,6 +234,29 @@ def test_facet_columns_follow_commits(tmp_path):
     assert backend.facet_counts("c-v0001", ["title.raw"], ids=ids[:3])  # a normalised sub-field: the engine answers
 
 
+def test_another_process_serves_inherited_facet_columns_until_they_are_due(tmp_path, monkeypatch):
+    """Two backends on one folder are two workers: the writer's commit updates its own columns; the reader's
+    reopened handle serves the columns it had (a write away from exact) until FACET_REFRESH_SECONDS pass."""
+    from marquee.search.backends.embedded import index as index_module
+
+    docs = _documents(50)
+    writer = EmbeddedBackend(tmp_path)
+    _small_index(writer, "c-v0001", docs)
+    reader = EmbeddedBackend(tmp_path)
+    ids = [d["id"] for d in docs]
+    before = dict(reader.facet_counts("c-v0001", ["kind"], ids=ids)["kind"])
+    writer.bulk_upsert("c-v0001", [d | {"kind": "Short"} for d in docs[:5]])
+    writer.refresh("c-v0001")
+    assert dict(writer.facet_counts("c-v0001", ["kind"], ids=ids)["kind"])["Short"] == 5
+    assert dict(reader.facet_counts("c-v0001", ["kind"], ids=ids)["kind"]) == before  # inherited, not rebuilt
+    monkeypatch.setattr(index_module, "FACET_REFRESH_SECONDS", 0.0)
+    writer.bulk_upsert("c-v0001", [docs[5] | {"kind": "Short"}])
+    writer.refresh("c-v0001")
+    assert dict(reader.facet_counts("c-v0001", ["kind"], ids=ids)["kind"])["Short"] == 6  # due: rebuilt exact
+    reader.close()
+    writer.close()
+
+
 def test_facet_column_counts_each_document_once():
     from marquee.search.backends.embedded.facet_columns import FacetColumn
 

@@ -66,7 +66,10 @@ class EmbeddedBackend:
             if not (path / BODY_FILE).exists():
                 raise IndexNotFound(f"no index or alias named {name!r}")
             # the stale handle is dropped, not closed: searches in flight on other threads finish on it
+            previous = index
             index = EmbeddedIndex(path, self.hnsw_threshold)
+            if previous is not None:
+                index.inherit_facet_columns(previous)
             self._open[target] = index
             return index
 

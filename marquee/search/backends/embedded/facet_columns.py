@@ -12,7 +12,7 @@ commit; above ``MAX_ROWS`` documents building would read too much at once and th
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -48,6 +48,20 @@ class FacetColumn:
         np.cumsum(lengths, out=indptr[1:])
         codes = np.fromiter((c for row_codes in per_row for c in row_codes), dtype=np.int32, count=int(indptr[-1]))
         return cls(list(vocabulary), indptr, codes)
+
+    def updated(self, n_rows: int, changes: Mapping[int, Any]) -> FacetColumn:
+        """This column with the values of ``changes`` (row -> the field's new value; ``None`` for a deleted row)
+        over ``n_rows`` rows: what a commit of a few writes needs, without reading every stored source again."""
+        old_rows = len(self.indptr) - 1
+
+        def row_values(row: int) -> Any:
+            if row in changes:
+                return changes[row]
+            if row >= old_rows:
+                return None
+            return [self.vocabulary[c] for c in self.codes[self.indptr[row]:self.indptr[row + 1]]]
+
+        return FacetColumn.build(n_rows, ((row, row_values(row)) for row in range(n_rows)))
 
     def counts(self, rows: np.ndarray, size: int) -> list[tuple[str, int]]:
         """The ``size`` most frequent values over ``rows`` (each row once), ties by value."""
