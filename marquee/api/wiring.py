@@ -70,7 +70,9 @@ def make_document_writer(settings: Settings, backend: SearchBackend, embedder: E
             enrichers[use_ner] = make_enricher(settings, embedder, use_ner=use_ner)
         return enrichers[use_ner]
 
-    applier = WriteApplier(backend, writes, settings.home / "locks", settings.alias)
+    # The applier writes through a backend of its own: the serving handles stay as committed (searches never see
+    # a half-applied batch) and reopen once the applier's commit lands, as every other worker's do.
+    applier = WriteApplier(make_backend(settings), writes, settings.home / "locks", settings.alias)
     return DocumentWriter(backend, writes, applier, enricher_for, settings.alias, settings.max_text_chars)
 
 

@@ -22,6 +22,7 @@ from marquee.enrichment.document import Document
 from marquee.indexing.document_body import WRITABLE
 
 WRITES_PER_SECOND = 20.0
+WRITERS = 4  # content-team clients writing at once, paced together to WRITES_PER_SECOND
 VISIBLE_WITHIN_SECONDS = 10.0  # a write not visible by then counts as never visible
 
 
@@ -68,16 +69,24 @@ def run_mixed(base: str, admin_key: str, documents: Sequence[Document], search: 
     errors = [0]
     lock = threading.Lock()
 
+    next_slot = [0]
+
     def write() -> None:
+        """One of :data:`WRITERS` threads taking the next write slot of the schedule (several in flight, so a slow
+        write does not lower the rate)."""
         connection = _Connection(base, auth)
-        started = time.perf_counter()
-        for n, doc in enumerate(documents):
-            if stop.is_set():
+        while not stop.is_set():
+            with lock:
+                n = next_slot[0]
+                next_slot[0] += 1
+            if n >= len(documents):
                 break
             time.sleep(max(0.0, started + n / WRITES_PER_SECOND - time.perf_counter()))
+            if stop.is_set():
+                break
             doc_id = f"bench-write-{n}"
             sent = time.perf_counter()
-            status = connection.call("PUT", f"/admin/documents/{doc_id}", _body(doc))
+            status = connection.call("PUT", f"/admin/documents/{doc_id}", _body(documents[n]))
             answered = time.perf_counter()
             with lock:
                 if status in (200, 201):
@@ -113,10 +122,10 @@ def run_mixed(base: str, admin_key: str, documents: Sequence[Document], search: 
         warm.call("DELETE" if last else "PUT", "/admin/documents/bench-write-warm-up?refresh=true",
                   None if last else _body(documents[0]))
         warm.close()
-    threads = [threading.Thread(target=write), threading.Thread(target=watch)]
+    started = time.perf_counter()
+    threads = [*(threading.Thread(target=write) for _ in range(WRITERS)), threading.Thread(target=watch)]
     for thread in threads:
         thread.start()
-    started = time.perf_counter()
     searched = search()
     stop.set()
     for thread in threads:

@@ -99,6 +99,11 @@ class EmbeddedIndex:
         self.body = json.loads(body_path.read_text(encoding="utf-8"))
         self.schema: EmbeddedSchema = build_schema(self.body)
         self._tantivy = tantivy.Index(self.schema.schema, path=str(path / TANTIVY_DIR), reuse=True)
+        # Pinned to the commit it opened at (reloaded only by this handle's own commit): tantivy would otherwise
+        # pick up another process's commit on its own, ahead of the vectors and impacts loaded below, and rows
+        # past their end would break searches until the handle is reopened. Opened before those are loaded, so
+        # it is never newer than them.
+        self._tantivy.config_reader(reload_policy="Manual")
         self.schema.register(self._tantivy)
         self.vectors = VectorStore.load(path, self.schema.dimension or 1, hnsw_threshold)
         self._writer: tantivy.IndexWriter | None = None
