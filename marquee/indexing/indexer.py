@@ -137,7 +137,9 @@ class Indexer:
                 shared = self._write(index, documents(previous), report, rejects, previous)
                 self.backend.refresh(index)
                 self.on_event("committed", {"index": index, "indexed": report.indexed})
-                self._sanity_check(index, report, current, force)
+                served_record = ledger.records.get(current) if current is not None else None
+                self._sanity_check(index, report, current, force,
+                                   served_record.documents if served_record is not None else None)
                 if current is not None and previous and not replace_source:
                     self._same_catalog(index, current, shared, report.indexed, len(previous))
                 for check in self.checks:
@@ -192,14 +194,18 @@ class Indexer:
                 "not a new edition of the one served; pass --replace-source (API: replace_source) to replace it"
             )
 
-    def _sanity_check(self, index: str, report: IndexReport, current: str | None, force: bool) -> None:
+    def _sanity_check(self, index: str, report: IndexReport, current: str | None, force: bool,
+                      served_built: int | None = None) -> None:
+        """``served_built``: how many documents the served version was built with (its ledger record). The shrink
+        check compares catalog with catalog: the served version's live count also holds the documents written
+        into it since, which the new version gets by replay after this check."""
         count = self.backend.stats(index).doc_count
         if count != report.indexed:
             raise SanityCheckFailed(f"{index} holds {count} documents but {report.indexed} were written")
         if count == 0:
             raise SanityCheckFailed(f"{index} is empty: refusing to serve it")
         if current is not None and not force:
-            served = self.backend.stats(current).doc_count
+            served = served_built if served_built is not None else self.backend.stats(current).doc_count
             if count < self.min_ratio * served:
                 raise SanityCheckFailed(
                     f"{index} has {count} documents, under {self.min_ratio:.0%} of the {served} served now "
