@@ -228,6 +228,12 @@ def get(base: str, path: str, params: dict[str, str] | None = None, timeout: flo
         conn.close()
 
 
+def _idle() -> dict[str, Any]:
+    """The search side of the writes-alone cell: nothing, for as long as the mixed cell searches."""
+    time.sleep(MIXED_SECONDS)
+    return {"searches": 0, "seconds": MIXED_SECONDS}
+
+
 def _take(queries: Iterator[str], count: int) -> list[str]:
     return [next(queries) for _ in range(count)]
 
@@ -276,6 +282,8 @@ def run(settings: Settings, dataset: Path | None = None, limit: int | None = Non
         results["mixed: searches at c=4 while writing 20 docs/s"] = run_mixed(
             server.base, admin_key, catalog[: int((MIXED_SECONDS + 5) * WRITES_PER_SECOND)],
             lambda: closed_loop(server.base, mixed, queries, 4, 10**9, MIXED_SECONDS))
+        results["writes alone: 20 docs/s, no searches"] = run_mixed(
+            server.base, admin_key, catalog[: int((MIXED_SECONDS + 5) * WRITES_PER_SECOND)], _idle)
         prefixes = typed_prefixes(queries)
         closed_loop(server.base, {}, prefixes, 2, WARM_UP_REQUESTS, CELL_SECONDS, route="/suggest")
         results["suggest"] = [closed_loop(server.base, {}, prefixes, c, per_cell, CELL_SECONDS, route="/suggest")
