@@ -93,3 +93,35 @@ def test_sigterm_to_marquee_serve_stops_gunicorn_and_its_workers(api_home, tmp_p
     finally:
         if server.poll() is None:
             os.killpg(server.pid, signal.SIGKILL)
+
+
+def test_marquee_demo_on_a_fresh_home_indexes_then_serves_ready_workers(tmp_path):
+    """The README's first command on a home with nothing in it: index, then serve. Regression: the index was once
+    built in the process gunicorn forks its workers from, and the workers hung in their warm-up for ever."""
+    from tests.api.catalog_home import catalog_slice
+
+    catalog = catalog_slice(tmp_path / "catalog.csv.gz", 60)
+    port = free_port()
+    command = [sys.executable, "-m", "marquee.api.cli", "--home", str(tmp_path / "home"), "--embedder", "hashing",
+               "demo", "--catalog", str(catalog), "--bind", f"127.0.0.1:{port}", "--workers", "2"]
+    with open(tmp_path / "demo.log", "wb") as log:
+        server = subprocess.Popen(command, stdout=log, stderr=log, start_new_session=True)
+    try:
+        ready = None
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline and ready is None:
+            try:
+                response = requests.get(f"http://127.0.0.1:{port}/readyz", timeout=2)
+                if response.status_code == 200:
+                    ready = response.json()
+            except (requests.ConnectionError, requests.Timeout):
+                pass
+            time.sleep(0.3)
+        assert ready == {"status": "ready", "index": "catalog-v0001", "models_loaded": True}, (
+            (tmp_path / "demo.log").read_text(errors="replace")[-2000:])
+        for _ in range(6):  # both workers answer searches
+            body = requests.get(f"http://127.0.0.1:{port}/search", params={"q": "dick johnson"}, timeout=10).json()
+            assert body["total"] > 0 and body["index"] == "catalog-v0001"
+    finally:
+        os.killpg(server.pid, signal.SIGKILL)
+        server.wait()

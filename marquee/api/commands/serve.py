@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -107,28 +108,18 @@ def run_serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def run_demo(args: argparse.Namespace, settings: Settings) -> int:
-    from marquee.api.commands.catalog import run_reindex
-
     backend = make_backend(settings)
     served = backend.get_alias(settings.alias)
     backend.close()
     if served is None:
         catalog = args.catalog or str(settings.catalog)
         print(f"indexing {catalog} (first run only; later runs reuse the index)...", file=sys.stderr)
-        reindex_args = argparse.Namespace(
-            source=Path(catalog),
-            format=settings.catalog_format,
-            field_map="",
-            rejects=None,
-            no_ner=False,
-            alias=None,
-            force=False,
-            progress="bar",
-            gate=None,
-            max_drop=0.01,
-            replace_source=False,
-        )
-        code = run_reindex(reindex_args, settings)
+        # In a child process: gunicorn forks its workers from this one, and a process that has run the indexer
+        # (tantivy's and torch's thread pools, the NER child's pipes) cannot be forked safely: the workers hung
+        # in their warm-up. The child's exit also returns the models' memory before the workers load theirs.
+        command = [sys.executable, "-m", "marquee.api.cli", "--home", str(settings.home), "--embedder",
+                   settings.embedder, "reindex", catalog, "--format", settings.catalog_format, "--progress", "bar"]
+        code = subprocess.run(command, check=False).returncode
         if code:
             return code
     installed = install_bundled_model(settings)
