@@ -29,6 +29,7 @@ class TrecResult:
     doc_id: str
     url: str
     title: str
+    snippet: str = ""
 
 
 @dataclass(frozen=True)
@@ -84,7 +85,8 @@ def read_sessions(path: Path) -> list[TrecSession]:
         for it in s.findall("interaction"):
             results = tuple(
                 TrecResult(int(r.get("rank", "0")), (r.findtext("clueweb12id") or "").strip(),
-                           (r.findtext("url") or "").strip(), (r.findtext("title") or "").strip())
+                           (r.findtext("url") or "").strip(), (r.findtext("title") or "").strip(),
+                           " ".join((r.findtext("snippet") or "").split()))
                 for r in it.iterfind("results/result")
             )
             clicks = tuple(
