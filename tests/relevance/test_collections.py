@@ -121,7 +121,7 @@ def test_rebuilding_gives_byte_identical_folders(tmp_path):
 
 
 def test_missing_or_foreign_sources_are_clear_errors(tmp_path):
-    with pytest.raises(CollectionError, match="no sessiontrack2013.xml.gz"):
+    with pytest.raises(CollectionError, match=r"no sessiontrack2013\.xml\.gz"):
         build_trec_session(tmp_path, tmp_path / "out")
     foreign = tmp_path / "other.csv"
     foreign.write_text("a,b\n1,2\n")
