@@ -48,6 +48,8 @@ class Settings:
     workers: int = 2
     threads: int = 4
     log_level: str = "info"
+    trending_half_life_s: int = 3600  # "Trending now": half-life of the decayed play count (baseline: 24x longer)
+    profile_half_life_s: int = 30 * 86_400  # a viewer's affinities and centroid halve in weight every 30 days
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property

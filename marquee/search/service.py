@@ -409,6 +409,10 @@ class SearchService:
             }
         return ResultHit(doc["id"], doc.get("title", ""), score, highlights, fields, explain)
 
+    def hit(self, doc: Mapping[str, Any], score: float) -> ResultHit:
+        """A stored document as a result hit without highlights (recommendation rows shape titles this way)."""
+        return self._shape(doc, score, frozenset(), None)
+
     # -- documents -------------------------------------------------------------------------------------
     def document(self, doc_id: str) -> dict[str, Any]:
         index = self.served_index()
