@@ -8,6 +8,7 @@ from marquee.schema import CATALOG
 from marquee.search.backends.base import Filters
 from marquee.search.errors import SearchError
 from marquee.search.fusion import FusionSpec
+from marquee.search.query_rules import CURRENT, parse_choice
 
 MAX_QUERY_CHARS = 512
 MAX_SIZE = 100
@@ -32,6 +33,8 @@ class SearchRequest:
     understand: bool = True
     facets: bool = True
     fusion: FusionSpec | None = None
+    spellcheck: bool = True  # False: the query exactly as typed ("search instead for ..."), never corrected
+    rules: str = CURRENT  # query rules: current, none or a rule-set version (an experiment variant)
 
     def __post_init__(self) -> None:
         if len(self.q) > MAX_QUERY_CHARS:
@@ -47,6 +50,7 @@ class SearchRequest:
         _check_choice("pipeline", self.pipeline, PIPELINES)
         _check_choice("rerank", self.rerank, RERANKERS)
         _check_choice("sort", self.sort, SORTS)
+        parse_choice(self.rules)
         for name, _values in self.filters.terms:
             _check_choice("filter field", name, TERM_FILTER_FIELDS, code="unknown_filter")
         for name, low, high in self.filters.ranges:

@@ -20,8 +20,10 @@ from marquee.search.errors import NotFound, NotServing, RerankerUnavailable, Sea
 from marquee.search.features import Preference
 from marquee.search.fusion import FusedHit
 from marquee.search.highlight import highlight_full, query_terms, snippet
+from marquee.search.query_rules import NONE, Effect, RuleSource, arrange, parse_choice
 from marquee.search.request import SearchRequest
 from marquee.search.retrieval import Candidates, Retriever
+from marquee.search.spelling import Correction, SpellChecker, decide
 from marquee.search.titles import Generation, TitleResolver
 from marquee.search.understander import CatalogUnderstander
 from marquee.search.understanding import Understanding, relax
@@ -78,6 +80,7 @@ class SearchResponse:
     rerank: str = "none"
     total_exact: bool = True  # False: ``total`` is a lower bound (a deeper page brings more)
     fallback: Fallback | None = None  # nothing matched: a few titles to start from, labelled as what they are
+    rules: Effect | None = None  # the query rules that fired (merchandising)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -87,6 +90,7 @@ class SearchResponse:
             "total_relation": "eq" if self.total_exact else "gte",
             "hits": [h.to_dict() for h in self.hits],
             "fallback": self.fallback.to_dict() if self.fallback else None,
+            "rules": self.rules.to_dict() if self.rules else None,
             "facets": self.facets,
             "understood": self.understood,
             "pipeline": self.pipeline,
@@ -146,13 +150,17 @@ class SearchService:
         relaxer: Callable[[Understanding], Understanding] | None = None,
         rerankers: Mapping[str, Reranker] | None = None,
         generation: Generation | None = None,
+        rules: RuleSource | None = None,
     ) -> None:
-        """``generation``: see :class:`TitleResolver` (the write log's applied position, in a server)."""
+        """``generation``: see :class:`TitleResolver` (the write log's applied position, in a server);
+        ``rules``: the query rule sets (merchandising), read per search so a change shows without a restart."""
         self.backend = backend
         self.retriever = retriever
         self.config = config or ServiceConfig()
         self.understander: Understander = understander if understander is not None else CatalogUnderstander(backend)
         self.titles = TitleResolver(backend, generation)
+        self.spelling = SpellChecker(backend, generation)
+        self.rules = rules
         self.relaxer = relaxer if relaxer is not None else relax
         self.rerankers = dict(rerankers or {})
         self._analyze = analyzer("english_text")
@@ -167,6 +175,7 @@ class SearchService:
             self.understander.vocabulary(index)
         if index is not None:
             self.titles.index_for(index)
+            self.spelling.index_for(index)
         if index is not None:
             # the first facet count of a version builds the embedded engine's facet columns (a while on the
             # Netflix catalog): pay it here, not in the first user's request
@@ -224,20 +233,72 @@ class SearchService:
     def search(self, request: SearchRequest) -> SearchResponse:
         started = time.perf_counter()
         index = self.served_index()
+        effect = self._rules_effect(request)
         understood, parsed = self._understand(request, index)
         if request.understand:
             understood, parsed = self._title_intent(request, index, understood, parsed)
-        page = self._run(request, understood, index)
+        page = self._run(request, understood, index, effect)
         if page.total == 0 and understood.filters and parsed is not None:
             # Understood filters are soft: when they exclude everything, keep them as preferences instead.
             relaxed = self.relaxer(parsed)
             understood = _Understood(relaxed.text, relaxed.filters, tuple(relaxed.boosts), relaxed.to_dict())
-            page = self._run(request, understood, index)
-        fallback = self._fallback(request, index) if page.total == 0 and request.q.strip() else None
-        took = (time.perf_counter() - started) * 1000.0
+            page = self._run(request, understood, index, effect)
         info = understood.info or {"text": understood.text, "filters": page.filters.to_dict(), "boosts": []}
+        spelling = self._spelling(request, index, understood, parsed, page)
+        if spelling is not None and spelling[0] == "apply":
+            corrected = self.search(replace(request, q=spelling[1].corrected, spellcheck=False))
+            if corrected.total > 0:
+                corrected.understood = {**corrected.understood, "spelling": spelling[1].to_dict(applied=True)}
+                corrected.took_ms = (time.perf_counter() - started) * 1000.0
+                return corrected
+        elif spelling is not None:
+            info = {**info, "spelling": spelling[1].to_dict(applied=False)}
+        fallback = self._fallback(request, index) if page.total == 0 and request.q.strip() else None
+        if effect is not None and request.explain:
+            for hit in page.hits:
+                rule = effect.explain(hit.id)
+                if rule is not None:
+                    hit.explain = {**(hit.explain or {}), "rule": rule}
+        took = (time.perf_counter() - started) * 1000.0
         return SearchResponse(uuid.uuid4().hex, took, page.total, page.hits, page.facets, info, request.pipeline,
-                              index, request.rerank, page.exact, fallback)
+                              index, request.rerank, page.exact, fallback, effect)
+
+    def _rules_effect(self, request: SearchRequest) -> Effect | None:
+        """The query rules that fire for ``request.q`` in the rule set it asks for (``current`` by default)."""
+        if self.rules is None or request.rules == NONE or not request.q.strip():
+            return None
+        choice = parse_choice(request.rules)
+        rule_set = self.rules(choice)
+        if rule_set is None:
+            raise SearchError("unknown_rules", f"no query rule set version {choice}")
+        return rule_set.effect(request.q)
+
+    def _spelling(
+        self, request: SearchRequest, index: str, understood: _Understood, parsed: Understanding | None, page: _Page
+    ) -> tuple[str, Correction] | None:
+        """Did-you-mean (``spelling.py``): only for a relevance search whose words the catalog does not all hold
+        (words understanding recognised are kept) and that names no title; ``apply`` or ``suggest`` as
+        :func:`decide` says from the lexical matches of the answered text before and after the correction."""
+        if not request.spellcheck or request.sort != "relevance" or not request.q.strip() or understood.titles:
+            return None
+        spans = [(m.start, m.end) for m in parsed.matches] if parsed is not None else []
+        correction = self.spelling.index_for(index).correct(
+            request.q, lambda t: any(start <= t.start and t.end <= end for start, end in spans))
+        if correction is None:
+            return None
+        text = understood.text
+        for typed, replacement in correction.words:
+            text = text.replace(typed, replacement)
+        decision = decide(self._matches(index, understood.text, page.filters), self._matches(index, text, page.filters),
+                          page.total == 0)
+        return (decision, correction) if decision is not None else None
+
+    def _matches(self, index: str, text: str, filters: Filters) -> int:
+        """How many documents hold a word of ``text`` (within ``filters``): the lexical evidence for a text."""
+        if not text.strip():
+            return 0
+        query = LexicalQuery(text=text, fields=self.retriever.config.lexical_fields, filters=filters, size=1)
+        return self.backend.lexical_search(index, query).total
 
     def _fallback(self, request: SearchRequest, index: str) -> Fallback:
         """Nothing matched: the most popular titles within the request's filters, or (a catalog without
@@ -252,22 +313,24 @@ class SearchService:
         hits, _, _ = self._browse(browse, request.filters, index)
         return Fallback("recently added", hits)
 
-    def _run(self, request: SearchRequest, understood: _Understood, index: str) -> _Page:
+    def _run(self, request: SearchRequest, understood: _Understood, index: str, effect: Effect | None = None) -> _Page:
         filters = request.filters.merged(understood.filters) if understood.filters else request.filters
         text = understood.text
         if not text.strip() and understood.boosts:
-            hits, total, facets = self._soft_browse(request, filters, understood.boosts, index, understood.titles)
+            hits, total, facets = self._soft_browse(request, filters, understood.boosts, index, understood.titles,
+                                                    effect)
             return _Page(hits, total, facets, filters)
         if not text.strip():
-            hits, total, facets = self._browse(request, filters, index, understood.titles)
+            hits, total, facets = self._browse(request, filters, index, understood.titles, effect)
             return _Page(hits, total, facets, filters)
         candidates = self.retriever.retrieve(index, request.pipeline, text, filters, request.depth, request.fusion,
                                              words_understood=bool(understood.filters or understood.boosts))
-        hits, total, facets = self._rank_and_shape(request, understood, text, candidates, index)
+        hits, total, facets = self._rank_and_shape(request, understood, text, candidates, index, effect)
         return _Page(hits, total, facets, filters, candidates.exact)
 
     def _browse(
-        self, request: SearchRequest, filters: Filters, index: str, titles: Sequence[str] = ()
+        self, request: SearchRequest, filters: Filters, index: str, titles: Sequence[str] = (),
+        effect: Effect | None = None,
     ) -> tuple[list[ResultHit], int, dict[str, list[dict[str, Any]]]]:
         sort = self.config.browse_sort
         if request.sort != "relevance":
@@ -278,6 +341,9 @@ class SearchService:
             index, LexicalQuery(text="", fields=(), filters=filters, size=depth, sort=sort)
         )
         ranked, added = _ids_titles_first([h.id for h in result.hits], titles, self._outside(index, titles, filters))
+        if effect is not None:  # a browse is cut at its depth: a buried title sinks to the end of that window
+            ranked, changed = self._merchandise(request, index, ranked, effect)
+            added += changed
         page = ranked[request.offset : request.offset + request.size]
         docs = self.backend.get_documents(index, page)
         hits = [self._shape(docs[i], 0.0, frozenset(), None) for i in page if i in docs]
@@ -298,6 +364,7 @@ class SearchService:
         boosts: Sequence[tuple[str, str, float]],
         index: str,
         titles: Sequence[str] = (),
+        effect: Effect | None = None,
     ) -> tuple[list[ResultHit], int, dict[str, list[dict[str, Any]]]]:
         """Relaxed filters with no free text: documents matching the most preferences first (a soft AND),
         each group in browse order. "90s comedies with tom hanks" -> Tom Hanks comedies of any decade and
@@ -326,13 +393,17 @@ class SearchService:
         }
         found = sorted((i for i in bonus if i in first_seen), key=lambda doc_id: (-bonus[doc_id], first_seen[doc_id]))
         ranked, _ = _ids_titles_first(found, [i for i in titles if i in docs_all], frozenset())
+        if effect is not None:
+            ranked, _ = self._merchandise(request, index, ranked, effect)
+            docs_all.update(self.backend.get_documents(index, [i for i in ranked if i not in docs_all]))
         page = ranked[request.offset : request.offset + request.size]
-        hits = [self._shape(docs_all[i], bonus[i], frozenset(), None) for i in page]
+        hits = [self._shape(docs_all[i], bonus.get(i, 0.0), frozenset(), None) for i in page]
         facets = self._facets(index, None, ranked) if request.facets else {}
         return hits, len(ranked), facets
 
     def _rank_and_shape(
-        self, request: SearchRequest, understood: _Understood, text: str, candidates: Candidates, index: str
+        self, request: SearchRequest, understood: _Understood, text: str, candidates: Candidates, index: str,
+        effect: Effect | None = None,
     ) -> tuple[list[ResultHit], int, dict[str, list[dict[str, Any]]]]:
         ranked = list(candidates.fused)
         if request.rerank != "none":
@@ -351,12 +422,47 @@ class SearchService:
         if understood.titles:
             ranked, added = _titles_first(ranked, understood.titles)
             total += added
+        if effect is not None:
+            ranked, changed = self._merchandised_hits(request, index, ranked, effect)
+            total += changed
         page = ranked[request.offset : request.offset + request.size]
-        docs = docs_all or self.backend.get_documents(index, [h.id for h in page])
+        missing = [h.id for h in page if h.id not in docs_all]
+        docs = {**docs_all, **self.backend.get_documents(index, missing)} if missing else docs_all
         terms = query_terms(text, self._analyze)
         hits = [self._shape(docs[h.id], h.score, terms, h if request.explain else None) for h in page if h.id in docs]
         facets = self._facets(index, None, [h.id for h in ranked]) if request.facets else {}
         return hits, total, facets
+
+    def _merchandise(
+        self, request: SearchRequest, index: str, ranked: list[str], effect: Effect
+    ) -> tuple[list[str], int]:
+        """The query rules applied to a ranking (``query_rules.arrange``): pins (within the request's own
+        filters, as titles are) first, buried last, hidden out; returns the ids and the change in the total."""
+        pins = effect.ids("pin")
+        docs = self.backend.get_documents(index, pins) if pins else {}
+        pinnable = frozenset(i for i in pins if i in docs and _passes(docs[i], request.filters))
+        ids, added, removed = arrange(ranked, effect, pinnable)
+        return ids, added - removed
+
+    def _merchandised_hits(
+        self, request: SearchRequest, index: str, ranked: list[FusedHit], effect: Effect
+    ) -> tuple[list[FusedHit], int]:
+        """:meth:`_merchandise` on fused hits; pinned hits are scored above the rest and buried ones below, so
+        scores stay sorted (``explain`` says which rule moved them)."""
+        order, changed = self._merchandise(request, index, [h.id for h in ranked], effect)
+        by_id = {h.id: h for h in ranked}
+        top = max((h.score for h in ranked), default=0.0)
+        bottom = min((h.score for h in ranked), default=0.0)
+        pinned, buried = set(effect.ids("pin")), set(effect.ids("bury"))
+        out = []
+        for n, doc_id in enumerate(order):
+            hit = by_id.get(doc_id) or FusedHit(doc_id, 0.0, (None, None), (None, None), (None, None))
+            if doc_id in pinned:
+                hit = hit._replace(score=top + len(order) - n)
+            elif doc_id in buried:
+                hit = hit._replace(score=bottom - 1.0 - n / max(1, len(order)))
+            out.append(hit)
+        return out, changed
 
     def _apply_boosts(
         self, ranked: list[FusedHit], boosts: Sequence[tuple[str, str, float]], docs: Mapping[str, Mapping[str, Any]]
