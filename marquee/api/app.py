@@ -21,11 +21,22 @@ def create_app(settings: Settings | None = None, services: MarqueeServices | Non
     app.json.sort_keys = False
     (services or MarqueeServices(settings)).init_app(app)
     register_error_handlers(app)
-    from marquee.api.blueprints import admin, docs, events, health, judgments, page, search, suggest, writes
+    from marquee.api.blueprints import (
+        admin,
+        docs,
+        events,
+        health,
+        judgments,
+        page,
+        query_rules,
+        search,
+        suggest,
+        writes,
+    )
     from marquee.api.logs import init_access_log
     from marquee.api.metrics import init_metrics
 
-    for module in (health, search, suggest, events, admin, writes, judgments, docs, page):
+    for module in (health, search, suggest, events, admin, query_rules, writes, judgments, docs, page):
         app.register_blueprint(module.bp)
     init_metrics(app)
     init_access_log(app)

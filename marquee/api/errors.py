@@ -13,6 +13,7 @@ from flask import Flask, Response, jsonify
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from marquee.search.errors import NotFound, NotServing, RerankerUnavailable, SearchError
+from marquee.search.query_rules import RuleError, RulesChanged
 from marquee.storage import DatabaseError
 
 log = logging.getLogger(__name__)
@@ -39,7 +40,7 @@ def error_response(status: int, code: str, message: str, headers: Mapping[str, s
 
 
 SEARCH_STATUS: tuple[tuple[type[SearchError], int], ...] = (
-    (NotFound, 404), (RerankerUnavailable, 409), (NotServing, 503), (SearchError, 400),
+    (NotFound, 404), (RerankerUnavailable, 409), (RulesChanged, 409), (NotServing, 503), (SearchError, 400),
 )
 
 
@@ -59,6 +60,10 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(SearchError)
     def _search_error(exc: SearchError) -> Response:
         return error_response(search_status(exc), exc.code, exc.message)
+
+    @app.errorhandler(RuleError)
+    def _rule_error(exc: RuleError) -> Response:  # a rule set refused: which field, for the editor to show
+        return error_response(search_status(exc), exc.code, exc.message, details={"field": exc.field})
 
     @app.errorhandler(DatabaseError)
     def _storage_error(exc: DatabaseError) -> Response:  # the operator's problem, not the client's: say so

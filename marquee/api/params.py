@@ -100,6 +100,7 @@ def to_search_request(params: SearchParams, default_rerank: str = "none") -> Sea
         explain=params.explain,
         understand=params.understand,
         facets=params.facets,
+        spellcheck=params.spellcheck,
     )
 
 

@@ -25,6 +25,7 @@ from pydantic_core import PydanticCustomError
 from marquee.enrichment.readers import FORMATS as CATALOG_FORMATS
 from marquee.relevance.judgments import FORMATS as JUDGMENT_FORMATS
 from marquee.schema import CATALOG, CatalogSchema
+from marquee.search.query_rules import MATCH_TYPES, MAX_IDS_PER_ACTION, MAX_RULE_ID_CHARS, MAX_RULE_QUERY_CHARS
 from marquee.search.request import MAX_QUERY_CHARS, MAX_SIZE, MAX_WINDOW, PIPELINES, RERANKERS, SORTS
 
 MAX_FILTER_VALUES = 10
@@ -92,6 +93,10 @@ class SearchParams(FilterParams):
     explain: bool = Field(default=False, description="add per-retriever scores to each hit")
     understand: bool = Field(default=True, description="turn words like 'korean' or '90s' into filters")
     facets: bool = Field(default=True, description="compute facet counts")
+    spellcheck: bool = Field(
+        default=True, description="false: search q exactly as typed (the page's \"search instead for\" link); "
+        "true: a query with words the catalog does not hold and at most 3 matches is answered as corrected "
+        "(understood.spelling)")
 
     @model_validator(mode="after")
     def _window(self) -> SearchParams:
@@ -210,6 +215,20 @@ class SearchHit(BaseModel):
     explain: dict[str, Any] | None = None
 
 
+class FiredRule(BaseModel):
+    id: str
+    match: Literal[MATCH_TYPES]  # type: ignore[valid-type]
+    query: str
+    pin: list[str] = Field(description="ids this rule pinned (in order)")
+    bury: list[str]
+    hide: list[str]
+
+
+class RulesFired(BaseModel):
+    version: int = Field(ge=0, description="the rule-set version applied")
+    fired: list[FiredRule]
+
+
 class Fallback(BaseModel):
     label: Literal["popular", "recently added"] = Field(description="what these titles are: never matches")
     hits: list[SearchHit]
@@ -231,6 +250,7 @@ class SearchResponse(BaseModel):
         default=None, description="the reranker applied to the fused candidates (none or ltr); a browse or an "
         "all-understood query has no free text and is not reranked")
     index: str | None = None
+    rules: RulesFired | None = Field(default=None, description="the query rules (merchandising) that fired, if any")
 
 
 class Document(BaseModel):
@@ -421,3 +441,73 @@ class BulkResponse(BaseModel):
     took: int = Field(description="milliseconds")
     errors: bool = Field(description="true when any item failed")
     items: list[dict[str, BulkItemResult]] = Field(description="one per action, in order, keyed by the action")
+
+
+RuleId = Annotated[str, StringConstraints(min_length=1, max_length=MAX_RULE_ID_CHARS, pattern=NO_NUL)]
+DocId = Annotated[str, StringConstraints(min_length=1, max_length=MAX_ID_CHARS, pattern=NO_NUL)]
+
+
+class QueryRuleFields(BaseModel):
+    """One query rule without its id (``PUT /admin/rules/{rule_id}`` names it in the path)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    query: str = Field(min_length=1, max_length=MAX_RULE_QUERY_CHARS, pattern=NO_NUL,
+                       description="compared folded (case, accents, punctuation)")
+    match: Literal[MATCH_TYPES] = Field(  # type: ignore[valid-type]
+        default="exact", description="exact: the whole query; contains: these words, consecutive, in the query")
+    pin: list[DocId] = Field(default_factory=list, max_length=MAX_IDS_PER_ACTION, description="on top, in this order")
+    bury: list[DocId] = Field(default_factory=list, max_length=MAX_IDS_PER_ACTION, description="at the end")
+    hide: list[DocId] = Field(default_factory=list, max_length=MAX_IDS_PER_ACTION, description="left out")
+    comment: str = Field(default="", max_length=500)
+
+
+class QueryRuleBody(QueryRuleFields):
+    base_version: int | None = Field(
+        default=None, ge=0, description="the rule-set version this edit is based on: 409 rules_changed if newer")
+
+
+class QueryRule(QueryRuleFields):
+    id: RuleId
+
+
+class QueryRuleSetBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    rules: list[QueryRule] = Field(max_length=1000, description="the whole new set, applied in this order")
+    base_version: int | None = Field(default=None, ge=0, description="409 rules_changed when the set is newer")
+    comment: str = Field(default="", max_length=500)
+
+
+class QueryRuleSet(BaseModel):
+    version: int = Field(ge=0, description="0 before the first rule is stored")
+    created_at: str
+    rules: list[QueryRule]
+
+
+class QueryRuleVersion(BaseModel):
+    version: int
+    created_at: str
+    action: Literal["replace", "put", "delete", "restore"]
+    rule_id: str | None = None
+    comment: str
+    rules: int = Field(ge=0, description="how many rules the set holds")
+
+
+class QueryRuleHistory(BaseModel):
+    versions: list[QueryRuleVersion] = Field(description="newest first")
+
+
+class QueryRuleRestoreBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    version: int = Field(ge=1, description="serve this version's rules again, as a new version")
+    comment: str = Field(default="", max_length=500)
+
+
+class QueryRuleSetParams(QueryModel):
+    version: int | None = Field(default=None, ge=1, description="an older version (404 when there is none)")
+
+
+class QueryRuleDeleteParams(QueryModel):
+    base_version: int | None = Field(default=None, ge=0, description="409 rules_changed when the set is newer")

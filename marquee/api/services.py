@@ -16,11 +16,13 @@ from marquee.indexing.documents import DocumentWriter
 from marquee.indexing.reindex import EXPECTED_ERRORS
 from marquee.indexing.write_log import WriteLog
 from marquee.search.backends.base import UbiSink
+from marquee.search.query_rules import CURRENT, RuleSet
 from marquee.search.rerank import rerankers_for
 from marquee.search.service import SearchService, ServiceConfig
 from marquee.search.suggest import Suggester
 from marquee.settings import Settings
 from marquee.storage import Database, DatabaseError
+from marquee.storage.query_rules import QueryRuleStore
 
 
 class MarqueeServices:
@@ -41,9 +43,10 @@ class MarqueeServices:
         self._write_log: WriteLog | None = None
         self._writes_lock = threading.RLock()  # reentrant: building the writer opens the write log
         generation = self._applied_position
+        self._rule_store: QueryRuleStore | None = None
         self.search = SearchService(
             self.backend, self.retriever, ServiceConfig(alias=settings.alias), rerankers=self.rerankers,
-            generation=generation,
+            generation=generation, rules=self._query_rules,
         )
         self.suggester = Suggester(self.backend, generation)
         self.jobs = JobRunner(settings.home / "jobs", (*EXPECTED_ERRORS, GateFailed, DatabaseError))
@@ -84,6 +87,24 @@ class MarqueeServices:
             return self.write_log.version(index).applied_seq
         except DatabaseError:
             return 0
+
+    @property
+    def rule_store(self) -> QueryRuleStore:
+        """The query rule sets (merchandising), opened on first use in this process."""
+        with self._writes_lock:
+            if self._rule_store is None:
+                self._rule_store = QueryRuleStore(self.database)
+            return self._rule_store
+
+    def _query_rules(self, choice: str | int) -> RuleSet | None:
+        """The rule set a search applies, read from the database on every search (a change made through any
+        worker applies from the next search). No database yet: no rules."""
+        if self._rule_store is None and not self.settings.db_path.exists():
+            return RuleSet() if choice == CURRENT else None
+        try:
+            return self.rule_store.choose(choice)
+        except DatabaseError:  # searches go on without merchandising rather than fail
+            return RuleSet() if choice == CURRENT else None
 
     @property
     def writes(self) -> DocumentWriter:
