@@ -14,4 +14,5 @@ COMMAND_MODULES = (
     "marquee.api.commands.serve",
     "marquee.api.commands.simulate",
     "marquee.api.commands.models",
+    "marquee.api.commands.recommendations",
 )
