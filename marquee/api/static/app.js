@@ -6,7 +6,7 @@
   const FIELD_PARAM = { genres: "genre", countries: "country", kind: "kind", rating: "rating", "people.raw": "person" };
   const FILTER_PARAMS = ["genre", "kind", "country", "rating", "person", "year_from", "year_to"];
   const PAGE_SIZE = 10;
-  const state = { q: "", filters: {}, from: 0, understand: true, last: null };
+  const state = { q: "", filters: {}, from: 0, understand: true, spellcheck: true, last: null };
   const esc = (value) => { const span = document.createElement("span"); span.textContent = String(value ?? ""); return span.innerHTML; };
 
   // -- URL <-> state ------------------------------------------------------------------------------------
@@ -15,6 +15,7 @@
     if (state.q) p.set("q", state.q);
     for (const [name, values] of Object.entries(state.filters)) values.forEach((v) => p.append(name, v));
     if (!state.understand) p.set("understand", "false");
+    if (!state.spellcheck) p.set("spellcheck", "false");
     if (state.from) p.set("from", state.from);
     return p;
   }
@@ -23,6 +24,7 @@
     state.q = p.get("q") || "";
     state.from = Number(p.get("from")) || 0;
     state.understand = p.get("understand") !== "false";
+    state.spellcheck = p.get("spellcheck") !== "false";
     state.filters = {};
     FILTER_PARAMS.forEach((name) => { const v = p.getAll(name); if (v.length) state.filters[name] = v; });
     $("q").value = state.q;
@@ -44,7 +46,7 @@
     if (!response || !response.ok) {
       $("summary").textContent = body.error ? body.error.message : "Something went wrong.";
       $("results").innerHTML = ""; $("pager").innerHTML = ""; $("facet-list").innerHTML = ""; $("understood").innerHTML = "";
-      renderFallback(null);
+      renderFallback(null); renderSpelling(null);
       return;
     }
     const url = `/?${params()}`;
@@ -99,6 +101,7 @@
          <p>Check the spelling, try other words${Object.keys(state.filters).length ? " or remove a filter" : ""}.</p></li>`;
     renderFallback(body.fallback);
     renderUnderstood(body.understood || {});
+    renderSpelling((body.understood || {}).spelling);
     renderFacets(body.facets || {});
     renderPager(body.total);
     $("filters-done").textContent = body.total ? `Show ${countText(body)}` : "Show results";
@@ -111,6 +114,22 @@
     $("fallback-title").textContent = FALLBACK_TITLE[fallback.label] || fallback.label;
     section.querySelector("ol").innerHTML = fallback.hits.map((hit) => card(hit, 0)).join("");
     section.hidden = false;
+  }
+
+  // Did-you-mean: an applied correction says what was searched and links to the query as typed; an offered one
+  // links to the correction. Plain links (the page reads its state from the URL), so they also work in new tabs.
+  function renderSpelling(spelling) {
+    const line = $("spelling");
+    if (!spelling) { line.hidden = true; line.innerHTML = ""; return; }
+    const link = (q, spellcheck) => {
+      const p = params(); p.set("q", q); p.delete("from");
+      if (spellcheck) p.delete("spellcheck"); else p.set("spellcheck", "false");
+      return `/?${p}`;
+    };
+    line.innerHTML = spelling.applied
+      ? `Showing results for <a href="${esc(link(spelling.corrected, true))}" data-spelling-corrected><b>${esc(spelling.corrected)}</b></a>, search instead for <a href="${esc(link(spelling.original, false))}" data-spelling-original>${esc(spelling.original)}</a>`
+      : `Did you mean <a href="${esc(link(spelling.corrected, true))}" data-spelling-corrected><b>${esc(spelling.corrected)}</b></a>?`;
+    line.hidden = false;
   }
 
   // -- "understood as" chips: each recognised phrase is a removable chip ---------------------------------
@@ -327,7 +346,8 @@
 
   // -- wiring ----------------------------------------------------------------------------------------------
   function submit() {
-    state.q = box.value.trim(); state.from = 0; state.filters = {}; state.understand = true; closeList(); search();
+    state.q = box.value.trim(); state.from = 0; state.filters = {}; state.understand = true; state.spellcheck = true;
+    closeList(); search();
   }
   $("search-form").addEventListener("submit", (e) => { e.preventDefault(); submit(); });
   document.addEventListener("click", (e) => {
