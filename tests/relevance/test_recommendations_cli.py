@@ -1,0 +1,125 @@
+"""``marquee recs-dataset`` and ``marquee evaluate-recs`` end to end on a tiny synthetic folder and TMDB-format
+catalog with the hashing embedder: the stable JSON keys, and exit 2 with a clear message on bad input."""
+
+import csv
+import gzip
+import json
+import random
+from pathlib import Path
+
+import pytest
+
+from marquee.api.cli import main
+
+GENRES = ("Action", "Comedy", "Drama")
+TMDB_FIELDS = ("id", "title", "overview", "tagline", "genres", "keywords", "production_countries", "release_date",
+               "runtime", "popularity")
+
+
+def _names(*names):
+    return json.dumps([{"id": k, "name": n} for k, n in enumerate(names)])
+
+
+def _catalog(path: Path, movies: int) -> Path:
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=TMDB_FIELDS)
+        writer.writeheader()
+        for m in range(movies):
+            genre = GENRES[m % 3]
+            writer.writerow({"id": str(1000 + m), "title": f"Film {m}", "overview": f"A {genre.lower()} story {m}",
+                             "tagline": "", "genres": _names(genre), "keywords": _names(f"kw{m % 4}"),
+                             "production_countries": "[]", "release_date": "2001-01-01", "runtime": "90",
+                             "popularity": "1.0"})
+    return path
+
+
+def _movielens(folder: Path, users: int = 60, movies: int = 18) -> Path:
+    folder.mkdir()
+    rng = random.Random(7)
+    with gzip.open(folder / "ratings.csv.gz", "wt", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(("userId", "movieId", "rating", "timestamp"))
+        for u in range(1, users + 1):
+            taste = u % 3
+            for m in rng.sample(range(1, movies + 1), 8):
+                rating = 5.0 if (m - 1) % 3 == taste else rng.choice((2.0, 3.0, 4.0))
+                writer.writerow((u, m, rating, 1_000_000 + 100 * u + m))
+    with gzip.open(folder / "links.csv.gz", "wt", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(("movieId", "imdbId", "tmdbId"))
+        for m in range(1, movies + 1):
+            writer.writerow((m, 100 + m, 1000 + m - 1))
+    return folder
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    root = tmp_path_factory.mktemp("recs")
+    catalog = _catalog(root / "tmdb.csv", 20)  # two titles nobody rated: cold for every model
+    code = main(["--home", str(root / "home"), "recs-dataset", "--ratings", str(_movielens(root / "ml")),
+                 "--catalog", str(catalog), "--out", str(root / "folder"), "--test-share", "0.3", "--json"])
+    assert code == 0
+    return root, catalog
+
+
+def _evaluate(capsys, root, catalog, dataset, *extra):
+    code = main(["--home", str(root / "home"), "--embedder", "hashing", "evaluate-recs", "--dataset", str(dataset),
+                 "--catalog", str(catalog), "--format", "tmdb", "--json", *extra])
+    out = capsys.readouterr()
+    return code, out
+
+
+def test_the_builder_writes_test_and_validation_folders(built):
+    root, _ = built
+    for folder in (root / "folder", root / "folder" / "validation"):
+        assert sorted(p.name for p in folder.glob("*.csv.gz")) == [
+            "links.csv.gz", "test_history.csv.gz", "test_targets.csv.gz", "train.csv.gz"]
+
+
+def test_evaluate_recs_prints_one_json_object_with_the_stable_keys(built, capsys):
+    root, catalog = built
+    code, out = _evaluate(capsys, root, catalog, root / "folder")
+    assert code == 0, out.err
+    summary = json.loads(out.out)
+    for key in ("ndcg@10", "recall@10", "users", "items", "coverage", "cold_recall@10", "baselines"):
+        assert key in summary
+    assert summary["items"] == 20 and summary["users"] > 0
+    assert sorted(summary["baselines"]) == ["als", "ease", "item_knn", "popularity"]
+    for metrics in [summary, *summary["baselines"].values()]:
+        assert 0.0 <= metrics["ndcg@10"] <= 1.0 and 0.0 <= metrics["recall@10"] <= 1.0
+        assert 0.0 < metrics["coverage"] <= 1.0
+    assert summary["vs_best_baseline"]["baseline"] in summary["baselines"]
+
+
+def _copy(src: Path, dst: Path, skip: str = "") -> Path:
+    dst.mkdir()
+    for path in src.glob("*.csv.gz"):
+        if path.name != skip:
+            (dst / path.name).write_bytes(path.read_bytes())
+    return dst
+
+
+def test_bad_folders_exit_2_with_a_message(built, capsys, tmp_path):
+    root, catalog = built
+    missing = _copy(root / "folder", tmp_path / "missing", skip="test_targets.csv.gz")
+    code, out = _evaluate(capsys, root, catalog, missing)
+    assert code == 2 and "test_targets.csv.gz is missing" in out.err
+
+    columns = _copy(root / "folder", tmp_path / "columns")
+    with gzip.open(columns / "train.csv.gz", "wt") as fh:
+        fh.write("userId,movieId,timestamp\n1,1,5\n")
+    code, out = _evaluate(capsys, root, catalog, columns)
+    assert code == 2 and "lacks column(s) rating" in out.err
+
+    empty = _copy(root / "folder", tmp_path / "empty")
+    with gzip.open(empty / "test_history.csv.gz", "wt") as fh:
+        fh.write("userId,movieId,rating,timestamp\n")
+    code, out = _evaluate(capsys, root, catalog, empty)
+    assert code == 2 and "has no ratings" in out.err
+
+    code, out = _evaluate(capsys, root, tmp_path / "nope.csv", root / "folder")
+    assert code == 2 and "not found" in out.err
+    code, out = _evaluate(capsys, root, catalog, tmp_path / "absent")
+    assert code == 2 and "is not a folder" in out.err
+    code, out = _evaluate(capsys, root, catalog, root / "folder", "--baselines", "svd")
+    assert code == 2 and "unknown baseline" in out.err
