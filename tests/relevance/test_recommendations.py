@@ -170,3 +170,13 @@ def test_paired_test_finds_no_difference_between_equal_runs_and_one_in_a_consist
     ours = np.linspace(0.2, 0.8, 40)
     gain = paired_test(ours, ours - 0.1 + np.linspace(-0.01, 0.01, 40))
     assert gain.p_randomisation < 0.001 and gain.mean_difference == pytest.approx(0.1)
+
+
+def test_cold_items_get_the_prior_their_catalog_audience_predicts():
+    from marquee.relevance.recommendations.blend import calibrated_prior
+
+    counts = np.array([0, 1, 3, 0])  # warm priors 0.5 and 1.0 at audience 1 and 2: prior = 0.5 * audience
+    audience = np.array([1.5, 1.0, 2.0, 9.0])
+    assert calibrated_prior(counts, audience, 1.0) == pytest.approx([0.75, 0.5, 1.0, 1.0])  # clipped to 1
+    assert calibrated_prior(counts, audience, 0.5) == pytest.approx([0.375, 0.5, 1.0, 0.5])
+    assert calibrated_prior(counts, audience, 0.0) == pytest.approx([0.0, 0.5, 1.0, 0.0])

@@ -57,7 +57,8 @@ def built(tmp_path_factory):
     root = tmp_path_factory.mktemp("recs")
     catalog = _catalog(root / "tmdb.csv", 20)  # two titles nobody rated: cold for every model
     code = main(["--home", str(root / "home"), "recs-dataset", "--ratings", str(_movielens(root / "ml")),
-                 "--catalog", str(catalog), "--out", str(root / "folder"), "--test-share", "0.3", "--json"])
+                 "--catalog", str(catalog), "--out", str(root / "folder"), "--test-share", "0.3", "--validation-folds", "2",
+                 "--json"])
     assert code == 0
     return root, catalog
 
@@ -71,7 +72,7 @@ def _evaluate(capsys, root, catalog, dataset, *extra):
 
 def test_the_builder_writes_test_and_validation_folders(built):
     root, _ = built
-    for folder in (root / "folder", root / "folder" / "validation"):
+    for folder in (root / "folder", root / "folder" / "validation", root / "folder" / "validation_2"):
         assert sorted(p.name for p in folder.glob("*.csv.gz")) == [
             "links.csv.gz", "test_history.csv.gz", "test_targets.csv.gz", "train.csv.gz"]
 
@@ -123,3 +124,24 @@ def test_bad_folders_exit_2_with_a_message(built, capsys, tmp_path):
     assert code == 2 and "is not a folder" in out.err
     code, out = _evaluate(capsys, root, catalog, root / "folder", "--baselines", "svd")
     assert code == 2 and "unknown baseline" in out.err
+
+
+def test_tune_recs_writes_settings_that_evaluate_recs_reads_back(built, capsys):
+    root, catalog = built
+    config = root / "tuned.json"
+    code = main(["--home", str(root / "home"), "--embedder", "hashing", "tune-recs", "--dataset",
+                 str(root / "folder" / "validation"), str(root / "folder" / "validation_2"), "--catalog", str(catalog),
+                 "--out-config", str(config), "--json"])
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    result = json.loads(out.out)
+    assert result["best"] == json.loads(config.read_text())
+    chosen = [t["ndcg@10"] for t in result["trials"] if t["config"] == result["best"]]
+    assert chosen == [max(t["ndcg@10"] for t in result["trials"])]  # the tuner keeps the best trial it measured
+    assert len(result["trials"]) > 10
+    code, out = _evaluate(capsys, root, catalog, root / "folder", "--config", str(config), "--baselines", "")
+    assert code == 0, out.err
+    assert json.loads(out.out)["config"] == result["best"]
+    config.write_text('{"lam": "x", "bogus": 1}')
+    code, out = _evaluate(capsys, root, catalog, root / "folder", "--config", str(config))
+    assert code == 2 and "--config" in out.err

@@ -23,6 +23,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     build.add_argument("--seed", type=int, default=0, help="salt of the user hash (validation uses seed + 1)")
     build.add_argument("--test-share", type=float, default=0.2, help="share of users held out for test")
     build.add_argument("--validation-share", type=float, default=0.2, help="share of train users for validation")
+    build.add_argument("--validation-folds", type=int, default=1,
+                       help="validation folders carved from train with salts seed+1, seed+2, ... (validation, "
+                            "validation_2, ...)")
     build.add_argument("--json", action="store_true")
     build.set_defaults(handler=run_recs_dataset)
 
@@ -32,8 +35,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                           help="comma-separated baselines measured in the same run ('' for none)")
     evaluate.set_defaults(handler=run_evaluate_recs)
 
-    tune = subparsers.add_parser("tune-recs", help="grid-search the blend's settings on a (validation) folder")
-    _common(tune)
+    tune = subparsers.add_parser("tune-recs", help="grid-search the blend's settings on validation folders")
+    _common(tune, folds=True)
     tune.add_argument("--out-config", type=Path, default=None, help="write the best settings here as JSON")
     tune.set_defaults(handler=run_tune_recs)
 
@@ -43,8 +46,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     train.set_defaults(handler=run_train_recs)
 
 
-def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--dataset", type=Path, required=True, help="folder with train/test_history/test_targets/links")
+def _common(parser: argparse.ArgumentParser, folds: bool = False) -> None:
+    if folds:
+        parser.add_argument("--dataset", type=Path, required=True, nargs="+",
+                            help="validation folder(s) (OUT/validation* of recs-dataset): never the test folder")
+    else:
+        parser.add_argument("--dataset", type=Path, required=True,
+                            help="folder with train/test_history/test_targets/links")
     parser.add_argument("--catalog", type=Path, required=True)
     parser.add_argument("--format", default="tmdb", help=FORMATS_HELP)
     parser.add_argument("--config", type=Path, default=None, help="blend settings JSON (default: the tuned ones)")
@@ -80,9 +88,12 @@ def run_recs_dataset(args: argparse.Namespace, settings: Settings) -> int:
 
     if not (0 < args.test_share < 1 and 0 < args.validation_share < 1):
         return _fail("--test-share and --validation-share must be between 0 and 1")
+    if not 1 <= args.validation_folds <= 10:
+        return _fail("--validation-folds must be between 1 and 10")
     try:
         ids = {d.id for d in read_documents(args.catalog, args.format)}
-        summary = build_folder(args.ratings, ids, args.out, args.seed, args.test_share, args.validation_share)
+        summary = build_folder(args.ratings, ids, args.out, args.seed, args.test_share, args.validation_share,
+                               args.validation_folds)
     except (RecsDataError, FileNotFoundError, ValueError) as exc:
         return _fail(str(exc))
     emit({"out": str(args.out), **summary}, args.json)

@@ -36,6 +36,7 @@ class BlendConfig:
     content_neighbours: int = 50
     cold_neighbours: int = 20
     cold_scale: float = 1.0
+    catalog_prior: float = 0.0
     blend: BlendWeights = field(default_factory=lambda: BlendWeights(1.0, 0.1, 0.0))
     weighting: HistoryWeighting = field(default_factory=HistoryWeighting)
 
@@ -62,6 +63,19 @@ def impute_cold_columns(b: np.ndarray, similarity: np.ndarray, cold: np.ndarray,
     for row, j in enumerate(cold_rows):
         out[:, j] = scale * (b[:, warm[cut[row]]] @ weights[row])
     return out
+
+
+def calibrated_prior(counts: np.ndarray, audience: np.ndarray, share: float) -> np.ndarray:
+    """Popularity prior in [0, 1]: from training interactions for warm items; for cold ones, ``share`` times
+    the prior that their catalog audience size predicts (least squares of the warm items' prior on audience),
+    so a cold title is not ranked as if nobody would ever watch it, and a blockbuster outranks an obscure one."""
+    prior = popularity_prior(counts).astype(np.float64)
+    cold = counts == 0
+    warm = ~cold
+    if share and cold.any() and warm.sum() >= 2 and np.ptp(audience[warm]) > 0:
+        slope, intercept = np.polyfit(audience[warm], prior[warm], 1)
+        prior[cold] = share * np.clip(intercept + slope * audience[cold], 0.0, 1.0)
+    return prior.astype(np.float32)
 
 
 def config_from_dict(data: dict[str, object]) -> BlendConfig:
@@ -100,9 +114,9 @@ def fit_blend(train: Interactions, content: CatalogContent, config: BlendConfig,
     meta = {"model": MODEL_NAME, "embedding_model": content.model_id, "config": config.as_dict(),
             "train_users": int(train.matrix.shape[0]), "train_interactions": int(train.matrix.nnz),
             "cold_items": int(cold.sum()), **(provenance or {})}
+    prior = calibrated_prior(counts, content.audience, config.catalog_prior)
     return ItemTables(content.ids, b.astype(np.float32), neighbours if config.blend.content else
-                      np.zeros((0, 0), dtype=np.float32), popularity_prior(counts), config.blend, config.weighting,
-                      meta)
+                      np.zeros((0, 0), dtype=np.float32), prior, config.blend, config.weighting, meta)
 
 
 DEFAULT_CONFIG = BlendConfig()

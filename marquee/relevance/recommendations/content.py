@@ -28,6 +28,15 @@ class CatalogContent:
     embeddings: np.ndarray  # (n, dim) float32, L2-normalised
     entities: sp.csr_matrix  # (n, vocabulary) TF-IDF, L2-normalised rows
     model_id: str
+    audience: np.ndarray  # (n,) float64 log(1 + the catalog's own vote count, else popularity), 0 when absent
+
+
+def audience_size(doc: Document) -> float:
+    """How widely seen a title is by the catalog's own metadata (TMDB ``vote_count``, else ``popularity``): known
+    for a title before anyone here has watched it, so it can rank cold titles among themselves."""
+    votes = doc.extra.get("vote_count")
+    value = votes if isinstance(votes, int | float) else doc.popularity
+    return math.log1p(max(float(value), 0.0)) if isinstance(value, int | float) else 0.0
 
 
 def read_documents(path: Path, fmt: str) -> list[Document]:
@@ -91,7 +100,7 @@ def cached_embeddings(docs: Sequence[Document], embedder: Embedder, cache_dir: P
 
 def catalog_content(docs: Sequence[Document], embedder: Embedder, cache_dir: Path | None) -> CatalogContent:
     return CatalogContent(tuple(d.id for d in docs), cached_embeddings(docs, embedder, cache_dir),
-                          entity_matrix(docs), embedder.model_id)
+                          entity_matrix(docs), embedder.model_id, np.array([audience_size(d) for d in docs]))
 
 
 def content_similarity(content: CatalogContent, rows: np.ndarray, embedding_share: float, neighbours: int

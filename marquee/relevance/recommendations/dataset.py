@@ -179,10 +179,11 @@ def write_folder(directory: Path, train: Ratings, history: Ratings, targets: Rat
 
 
 def build_folder(ratings_dir: Path, catalog_ids: set[str], out: Path, seed: int = 0, test_share: float = 0.2,
-                 validation_share: float = 0.2) -> dict[str, int]:
+                 validation_share: float = 0.2, validation_folds: int = 1) -> dict[str, int]:
     """Write ``out`` (test split) and ``out/validation`` (the same layout carved from the train users only: its
     train is the rest of them) from a MovieLens folder (``ratings.csv.gz``, ``links.csv.gz``), keeping only the
-    ratings of movies linked to a ``catalog_ids`` title. Returns counts for the summary."""
+    ratings of movies linked to a ``catalog_ids`` title; ``validation_folds`` > 1 adds ``validation_2`` ... (salts
+    ``seed + 2`` ...: folds may share users, each is a fresh draw). Returns counts for the summary."""
     ratings_dir = Path(ratings_dir)
     links = {m: t for m, t in read_links(_first(ratings_dir, "links")).items() if t in catalog_ids}
     all_ratings = read_ratings(_first(ratings_dir, "ratings"))
@@ -191,8 +192,11 @@ def build_folder(ratings_dir: Path, catalog_ids: set[str], out: Path, seed: int 
         raise RecsDataError(f"no rating in {ratings_dir} falls on a catalog title")
     train, history, targets = split(linked, test_share, seed)
     write_folder(Path(out), train, history, targets, links)
-    v_train, v_history, v_targets = split(train, validation_share, seed + 1)
-    write_folder(Path(out) / "validation", v_train, v_history, v_targets, links)
+    for fold in range(1, validation_folds + 1):
+        v_train, v_history, v_targets = split(train, validation_share, seed + fold)
+        write_folder(Path(out) / ("validation" if fold == 1 else f"validation_{fold}"), v_train, v_history, v_targets,
+                     links)
+    v_history = split(train, validation_share, seed + 1)[1]
     return {
         "ratings": len(linked), "users": len(np.unique(linked.users)), "train_users": len(np.unique(train.users)),
         "test_users": len(np.unique(history.users)), "validation_users": len(np.unique(v_history.users)),
