@@ -10,8 +10,10 @@ a whole with SymSpell's ``lookup_compound`` (which also splits "strangerthings" 
 
 Honest with gibberish: a correction is only made when every unknown word (of three letters or more) finds one,
 within a budget (1 edit from 4 letters, 2 from 9), onto words found in at least ``MIN_TARGET_DF`` documents,
-keeping the typed word's first letter (a typo rarely changes it; random letters do), and
-never onto a stopword. Numbers and words of one or two letters are left alone.
+keeping the typed word's first letter (a typo rarely changes it; random letters do), never shortening a
+four-letter word, never onto a stopword; words run together are split only from ``MIN_SPLIT_LETTERS`` letters.
+Numbers and words of one or two letters are left alone. On the bundled catalog this leaves the nonsense
+yardstick as empty as without correction (``benchmarks/spelling.py``).
 
 When a correction is used is the service's choice (see :func:`decide`); this module only proposes.
 """
@@ -37,6 +39,8 @@ MAX_EDIT_DISTANCE = 2
 PREFIX_LENGTH = 7
 MIN_TARGET_DF = 2  # a word in a single document is too rare to be what a viewer meant (still never corrected)
 MIN_LETTERS = 3  # shorter unknown words ("xz", "tv") are left as typed, never corrected
+MIN_SPLIT_LETTERS = 8  # "spiderman", "strangerthings": shorter runs split into chance words ("oleles")
+REBUILD_SECONDS = 60.0  # the vocabulary moves slowly: rebuilt in the background at most once a minute
 APPLY_AT_MOST = 3  # original lexical matches at or below this: the correction is applied (answered instead)
 _STOPWORDS = frozenset(ENGLISH_STOPWORDS)
 _POSSESSIVE = re.compile(r"(?<=[^\W\d_])['’]s\b")
@@ -54,6 +58,12 @@ def catalog_words(text: str) -> list[str]:
 def word_budget(word: str) -> int:
     """Edits allowed for one typed word: none up to three letters, one from four, two from nine."""
     return 2 if len(word) >= 9 else 1 if len(word) >= 4 else 0
+
+
+def _allowed(typed: str, target: str) -> bool:
+    """Same first letter (a typo rarely changes it; random letters do), and a four-letter word is not shortened
+    ("flim" -> "film", "crme" -> "crime"; a letter dropped from four random ones finds a word too often)."""
+    return target[:1] == typed[:1] and (len(typed) > 4 or len(target) >= len(typed))
 
 
 @dataclass(frozen=True)
@@ -140,14 +150,16 @@ class SpellingDictionary:
         budget = sum(word_budget(w) for w in words)
         if budget == 0:
             return None
-        if len(words) == 1:
-            return self._single(words[0]) or self._split(words[0])
+        if len(words) == 1:  # the nearer of a corrected word and a split one, the split on a tie (it keeps
+            # every letter typed: "spiderman" is "spider man", not "shimerman" two letters away)
+            found = [c for c in (self._split(words[0]), self._single(words[0])) if c is not None]
+            return min(found, key=lambda c: c[1]) if found else None
         found = self._symspell.lookup_compound(" ".join(words), max_edit_distance=MAX_EDIT_DISTANCE,
                                                ignore_non_words=True, transfer_casing=False)
         if not found:
             return None
         text, distance = found[0].term, found[0].distance
-        if distance == 0 or distance > budget or text.replace(" ", "")[:1] != words[0][:1]:
+        if distance == 0 or distance > budget or text[:1] != words[0][:1]:
             return None
         if not all(self.frequency[w] >= MIN_TARGET_DF and w not in _STOPWORDS for w in text.split()):
             return None
@@ -155,21 +167,25 @@ class SpellingDictionary:
 
     def _single(self, word: str) -> tuple[str, int] | None:
         """One unknown word: the nearest dictionary word within its budget, same first letter. Equally near
-        ones: the one that explains more of the letters typed ("witchr" is "witcher" with a letter left out
-        rather than "witch" with one added), then the more frequent."""
+        ones: the same letters swapped, then the one that explains more of the letters typed ("witchr" is
+        "witcher" with a letter left out rather than "witch" with one added), then the more frequent."""
         budget = word_budget(word)
         if budget == 0:
             return None
         found = [item for item in self._symspell.lookup(word, Verbosity.CLOSEST, max_edit_distance=budget)
-                 if item.term[:1] == word[:1] and item.distance > 0]
+                 if _allowed(word, item.term) and item.distance > 0]
         if not found:
             return None
-        best = min(found, key=lambda item: (-_common_letters(word, item.term), -item.count, item.term))
+        # the same letters first (a swap, the commonest slip: "moive" is "movie", not "motive")
+        best = min(found, key=lambda item: (sorted(item.term) != sorted(word), -_common_letters(word, item.term),
+                                            -item.count, item.term))
         return best.term, best.distance
 
     def _split(self, word: str) -> tuple[str, int] | None:
-        """Words typed together ("strangerthings"): split into catalog words of three letters or more, each
-        found in ``MIN_TARGET_DF`` documents; one edit per space inserted."""
+        """Words typed together ("strangerthings", at least ``MIN_SPLIT_LETTERS``): split into catalog words of
+        three letters or more, each found in ``MIN_TARGET_DF`` documents; one edit per space inserted."""
+        if len(word) < MIN_SPLIT_LETTERS:
+            return None
         found = self._symspell.word_segmentation(word, max_edit_distance=0)
         parts = found.corrected_string.split()
         if len(parts) < 2 or "".join(parts) != word:
@@ -199,7 +215,8 @@ class SpellChecker:
     def __init__(self, backend: SearchBackend, generation: Generation | None = None) -> None:
         self.backend = backend
         self.generation = generation or (lambda _index: 0)
-        self._value = RebuildingValue(lambda index: SpellingDictionary(self.backend.scan(index, self.FIELDS)))
+        self._value = RebuildingValue(lambda index: SpellingDictionary(self.backend.scan(index, self.FIELDS)),
+                                      min_interval=REBUILD_SECONDS)
 
     def index_for(self, index: str) -> SpellingDictionary:
         return self._value.get(index, self.generation(index))

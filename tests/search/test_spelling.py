@@ -108,3 +108,12 @@ def test_catalog_words_get_no_spelling(service):
 def test_a_sorted_listing_is_not_corrected(service):
     response = service.search(SearchRequest(q="samuari", pipeline="bm25", sort="year"))
     assert response.total == 0 and "spelling" not in response.understood
+
+
+def test_a_four_letter_word_is_not_shortened_and_a_swap_wins_a_tie():
+    words = SpellingDictionary([{"title": t, "body": b} for t, b in [
+        ("Egg Hunt", "An egg, a movie, a crime."), ("Egg Two", "Another egg movie about crime."),
+        ("Motive", "A motive for the crime, a movie."), ("Motive II", "The motive again: a movie.")]])
+    assert words.correct("ehgg") is None  # one letter dropped would make "egg": random letters do that too often
+    assert words.correct("crme").corrected == "crime"  # a letter left out of four is a typo
+    assert words.correct("moive").corrected == "movie"  # "motive" is one edit too, but "movie" has the same letters
