@@ -152,6 +152,7 @@ def test_evaluate_excludes_history_and_counts_cold_targets():
     # ranking b, c: one of the two relevant in the top 2, at rank 2; the cold target d is not
     assert metrics["ndcg@2"] == pytest.approx((1 / math.log2(3)) / (1 + 1 / math.log2(3)))
     assert metrics["recall@2"] == 0.5 and metrics["cold_recall@2"] == 0.0 and metrics["coverage"] == 0.5
+    assert metrics["new_row_recall@2"] == 1.0  # a row of cold titles only holds d
 
 
 def test_tables_round_trip_through_files(tmp_path):

@@ -57,8 +57,9 @@ def tables_scorer(tables: ItemTables) -> Scorer:
 
 def evaluate(scorer: Scorer, cases: Sequence[UserCase], cold: np.ndarray, k: int = K) -> dict[str, object]:
     """Mean metrics plus ``per_user`` ndcg (for paired tests). ``cold``: boolean mask of items with no training
-    interaction."""
-    ndcgs, recalls, colds, rankings = [], [], [], []
+    interaction. ``new_row_recall@k``: the recall of a user's cold relevant items in a row of cold items only (a
+    "New for you" row: the model's scores restricted to titles nobody has interacted with yet)."""
+    ndcgs, recalls, colds, rankings, rows = [], [], [], [], []
     cold_set = set(np.flatnonzero(cold).tolist())
     for case in cases:
         scores = np.asarray(scorer(case.rows, case.ratings, case.timestamps), dtype=np.float64).copy()
@@ -68,6 +69,9 @@ def evaluate(scorer: Scorer, cases: Sequence[UserCase], cold: np.ndarray, k: int
         ndcgs.append(ndcg_at(ranked, case.relevant, k))
         recalls.append(recall_at(ranked, case.relevant, k))
         colds.append(cold_recall_at(ranked, case.relevant, cold_set, k))
+        if not np.isnan(colds[-1]):
+            scores[~cold] = -np.inf
+            rows.append(cold_recall_at(top_k(scores, k).tolist(), case.relevant, cold_set, k))
     cold_values = [c for c in colds if not np.isnan(c)]
     return {
         f"ndcg@{k}": float(np.mean(ndcgs)) if ndcgs else 0.0,
@@ -75,5 +79,6 @@ def evaluate(scorer: Scorer, cases: Sequence[UserCase], cold: np.ndarray, k: int
         "coverage": coverage(rankings, len(cold), k),
         f"cold_recall@{k}": float(np.mean(cold_values)) if cold_values else 0.0,
         "cold_users": len(cold_values),
+        f"new_row_recall@{k}": float(np.mean(rows)) if rows else 0.0,
         "per_user": ndcgs,
     }
