@@ -35,7 +35,10 @@ NO_KEY_OPERATIONS = {("POST", "/admin/reindex"), ("POST", "/admin/aliases/rollba
                      ("POST", "/admin/judgments/{name}/from-clicks"), ("POST", "/admin/aliases/set"),
                      # writes would change the shared catalog other tests pin: tests/api/test_document_writes.py
                      ("PUT", "/admin/documents/{doc_id}"), ("PATCH", "/admin/documents/{doc_id}"),
-                     ("DELETE", "/admin/documents/{doc_id}"), ("POST", "/admin/documents/_bulk")}
+                     ("DELETE", "/admin/documents/{doc_id}"), ("POST", "/admin/documents/_bulk"),
+                     # query rule edits would re-rank the shared catalog: tests/api/test_rules_spelling_served.py
+                     ("PUT", "/admin/rules"), ("PUT", "/admin/rules/{rule_id}"), ("DELETE", "/admin/rules/{rule_id}"),
+                     ("POST", "/admin/rules/restore")}
 
 
 def run_all(app, admin_headers, per_operation: int, mode: GenerationMode = GenerationMode.POSITIVE) -> dict[str, int]:
