@@ -443,6 +443,7 @@ class BulkResponse(BaseModel):
     items: list[dict[str, BulkItemResult]] = Field(description="one per action, in order, keyed by the action")
 
 
+MAX_RULE_VERSION = 2**53  # beyond any real version, within SQLite's integers (a bigger one is a 400, not a 500)
 RuleId = Annotated[str, StringConstraints(min_length=1, max_length=MAX_RULE_ID_CHARS, pattern=NO_NUL)]
 DocId = Annotated[str, StringConstraints(min_length=1, max_length=MAX_ID_CHARS, pattern=NO_NUL)]
 
@@ -464,7 +465,8 @@ class QueryRuleFields(BaseModel):
 
 class QueryRuleBody(QueryRuleFields):
     base_version: int | None = Field(
-        default=None, ge=0, description="the rule-set version this edit is based on: 409 rules_changed if newer")
+        default=None, ge=0, le=MAX_RULE_VERSION,
+        description="the rule-set version this edit is based on: 409 rules_changed if newer")
 
 
 class QueryRule(QueryRuleFields):
@@ -475,7 +477,8 @@ class QueryRuleSetBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     rules: list[QueryRule] = Field(max_length=1000, description="the whole new set, applied in this order")
-    base_version: int | None = Field(default=None, ge=0, description="409 rules_changed when the set is newer")
+    base_version: int | None = Field(default=None, ge=0, le=MAX_RULE_VERSION,
+                                     description="409 rules_changed when the set is newer")
     comment: str = Field(default="", max_length=500)
 
 
@@ -501,13 +504,15 @@ class QueryRuleHistory(BaseModel):
 class QueryRuleRestoreBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    version: int = Field(ge=1, description="serve this version's rules again, as a new version")
+    version: int = Field(ge=1, le=MAX_RULE_VERSION, description="serve this version's rules again, as a new version")
     comment: str = Field(default="", max_length=500)
 
 
 class QueryRuleSetParams(QueryModel):
-    version: int | None = Field(default=None, ge=1, description="an older version (404 when there is none)")
+    version: int | None = Field(default=None, ge=1, le=MAX_RULE_VERSION,
+                                description="an older version (404 when there is none)")
 
 
 class QueryRuleDeleteParams(QueryModel):
-    base_version: int | None = Field(default=None, ge=0, description="409 rules_changed when the set is newer")
+    base_version: int | None = Field(default=None, ge=0, le=MAX_RULE_VERSION,
+                                     description="409 rules_changed when the set is newer")
