@@ -8,7 +8,6 @@ Document ids are checked against the served catalog (400 ``unknown_document`` na
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
@@ -19,6 +18,7 @@ from marquee.api.params import parse_query, read_json_body
 from marquee.api.schemas import (
     QueryRuleBody,
     QueryRuleDeleteParams,
+    QueryRuleFields,
     QueryRuleHistory,
     QueryRuleRestoreBody,
     QueryRuleSet,
@@ -27,13 +27,14 @@ from marquee.api.schemas import (
 )
 from marquee.api.services import MarqueeServices, services
 from marquee.search.query_rules import QueryRule, RuleSet
+from marquee.storage.query_rules import Known
 
 bp = Blueprint("query_rules", __name__, url_prefix="/admin")
 MAX_RULES_BODY = 1 << 20
 protect(bp)
 
 
-def _known(svc: MarqueeServices) -> Any:
+def _known(svc: MarqueeServices) -> Known:
     index = svc.search.served_index()
 
     def known(ids: Sequence[str]) -> Collection[str]:
@@ -42,7 +43,7 @@ def _known(svc: MarqueeServices) -> Any:
     return known
 
 
-def _rule(rule_id: str, body: QueryRuleBody | Any) -> QueryRule:
+def _rule(rule_id: str, body: QueryRuleFields) -> QueryRule:
     return QueryRule(rule_id, body.query, body.match, tuple(body.pin), tuple(body.bury), tuple(body.hide),
                      body.comment)
 

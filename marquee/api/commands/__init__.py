@@ -15,4 +15,5 @@ COMMAND_MODULES = (
     "marquee.api.commands.simulate",
     "marquee.api.commands.models",
     "marquee.api.commands.recommendations",
+    "marquee.api.commands.rules",
 )
