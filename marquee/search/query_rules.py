@@ -224,3 +224,16 @@ def parse_choice(value: str) -> str | int:
 
 RuleSource = Callable[[str | int], RuleSet | None]
 """The rule set a search applies: ``current`` or a version number -> the set (None: no such version)."""
+
+
+def rules_option(value: object = None) -> str:
+    """A ranker config's ``rules`` entry as ``SearchRequest.rules``: None -> ``current``; ``"none"``; a version
+    number (int or digits). For experiment variants: ``replace(request, rules=rules_option(config.get("rules")))``
+    compares the served rules with none, or two rule-set versions, on the same traffic."""
+    if value is None:
+        return CURRENT
+    if isinstance(value, bool):
+        raise SearchError("invalid_rules", "rules must be current, none or a rule-set version, not a boolean")
+    text = str(value)
+    parse_choice(text)
+    return text.strip().lower()

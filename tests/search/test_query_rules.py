@@ -159,3 +159,12 @@ def test_a_pin_outside_the_viewers_filters_is_not_shown(service):
     response = service.search(SearchRequest(q="zombie", pipeline="bm25", rules="1",
                                             filters=Filters.of({"kind": ["Movie"]})))
     assert ids(response) == ["s3"]  # s9 is a TV show
+
+
+def test_a_ranker_config_names_its_rule_set():
+    from marquee.search.query_rules import rules_option
+
+    assert [rules_option(v) for v in (None, "none", 3, "7", "Current")] == ["current", "none", "3", "7", "current"]
+    for bad in (True, 0, "latest"):
+        with pytest.raises(SearchError):
+            rules_option(bad)
