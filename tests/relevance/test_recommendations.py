@@ -181,3 +181,18 @@ def test_cold_items_get_the_prior_their_catalog_audience_predicts():
     assert calibrated_prior(counts, audience, 1.0) == pytest.approx([0.75, 0.5, 1.0, 1.0])  # clipped to 1
     assert calibrated_prior(counts, audience, 0.5) == pytest.approx([0.375, 0.5, 1.0, 0.5])
     assert calibrated_prior(counts, audience, 0.0) == pytest.approx([0.0, 0.5, 1.0, 0.0])
+
+
+def test_fresh_slots_give_the_last_places_to_the_best_fresh_items():
+    from marquee.search.recommendations.scoring import top_k_with_fresh
+
+    scores = np.array([5.0, 4.0, 3.0, 2.0, 1.0, 0.5])
+    fresh = np.array([False, False, False, False, True, True])
+    assert top_k_with_fresh(scores, 3, fresh, 0).tolist() == [0, 1, 2]
+    assert top_k_with_fresh(scores, 3, fresh, 1).tolist() == [0, 1, 4]
+    assert top_k_with_fresh(scores, 3, fresh, 2).tolist() == [0, 4, 5]
+    assert top_k_with_fresh(scores, 10, fresh, 1).tolist() == [0, 1, 2, 3, 4, 5]  # already in: unchanged
+    lead = np.array([1.0, 4.0, 3.0, 2.0, 9.0, 0.5])
+    assert top_k_with_fresh(lead, 3, fresh, 1).tolist() == [4, 1, 2]  # a fresh item that ranks on its own stays
+    history = np.array([5.0, 4.0, 3.0, 2.0, -np.inf, -np.inf])
+    assert top_k_with_fresh(history, 3, fresh, 1).tolist() == [0, 1, 2]  # no candidate fresh item left

@@ -37,6 +37,7 @@ class BlendConfig:
     cold_neighbours: int = 20
     cold_scale: float = 1.0
     catalog_prior: float = 0.0
+    fresh_slots: int = 0
     blend: BlendWeights = field(default_factory=lambda: BlendWeights(1.0, 0.1, 0.0))
     weighting: HistoryWeighting = field(default_factory=HistoryWeighting)
 
@@ -116,7 +117,8 @@ def fit_blend(train: Interactions, content: CatalogContent, config: BlendConfig,
             "cold_items": int(cold.sum()), **(provenance or {})}
     prior = calibrated_prior(counts, content.audience, config.catalog_prior)
     return ItemTables(content.ids, b.astype(np.float32), neighbours if config.blend.content else
-                      np.zeros((0, 0), dtype=np.float32), prior, config.blend, config.weighting, meta)
+                      np.zeros((0, 0), dtype=np.float32), prior, config.blend, config.weighting, meta,
+                      fresh=cold.copy(), fresh_slots=config.fresh_slots)
 
 
 DEFAULT_CONFIG = BlendConfig()

@@ -13,7 +13,13 @@ import numpy as np
 from marquee.relevance.recommendations.dataset import Ratings
 from marquee.relevance.recommendations.interactions import item_rows
 from marquee.relevance.recommendations.metrics import cold_recall_at, coverage, ndcg_at, recall_at
-from marquee.search.recommendations.scoring import ItemTables, history_weights, score_items, top_k
+from marquee.search.recommendations.scoring import (
+    ItemTables,
+    history_weights,
+    score_items,
+    top_k,
+    top_k_with_fresh,
+)
 
 RELEVANT_RATING = 4.0
 K = 10
@@ -55,16 +61,18 @@ def tables_scorer(tables: ItemTables) -> Scorer:
     return score
 
 
-def evaluate(scorer: Scorer, cases: Sequence[UserCase], cold: np.ndarray, k: int = K) -> dict[str, object]:
+def evaluate(scorer: Scorer, cases: Sequence[UserCase], cold: np.ndarray, k: int = K, fresh_slots: int = 0
+             ) -> dict[str, object]:
     """Mean metrics plus ``per_user`` ndcg (for paired tests). ``cold``: boolean mask of items with no training
-    interaction. ``new_row_recall@k``: the recall of a user's cold relevant items in a row of cold items only (a
-    "New for you" row: the model's scores restricted to titles nobody has interacted with yet)."""
+    interaction; ``fresh_slots``: places of the top k kept for them (:func:`top_k_with_fresh`).
+    ``new_row_recall@k``: the recall of a user's cold relevant items in a row of cold items only (a "New for you"
+    row: the model's scores restricted to titles nobody has interacted with yet)."""
     ndcgs, recalls, colds, rankings, rows = [], [], [], [], []
     cold_set = set(np.flatnonzero(cold).tolist())
     for case in cases:
         scores = np.asarray(scorer(case.rows, case.ratings, case.timestamps), dtype=np.float64).copy()
         scores[case.rows] = -np.inf
-        ranked = top_k(scores, k).tolist()
+        ranked = top_k_with_fresh(scores, k, cold, fresh_slots).tolist()
         rankings.append(ranked)
         ndcgs.append(ndcg_at(ranked, case.relevant, k))
         recalls.append(recall_at(ranked, case.relevant, k))

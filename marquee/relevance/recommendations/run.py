@@ -95,7 +95,7 @@ def evaluate_recs(dataset_dir: Path, catalog: Path, fmt: str, embedder: Embedder
     prepared = prepare(dataset_dir, catalog, fmt, embedder, cache_dir)
     rating_train = build(prepared.dataset.train, prepared.dataset.links, prepared.index, config.train_rating_power)
     tables = fit_blend(rating_train, prepared.content, config)
-    ours = evaluate(tables_scorer(tables), prepared.cases, prepared.cold)
+    ours = evaluate(tables_scorer(tables), prepared.cases, prepared.cold, fresh_slots=config.fresh_slots)
     del tables
     measured = {name: evaluate(scorer, prepared.cases, prepared.cold)
                 for name, scorer in baseline_scorers(prepared, baselines, threads)}

@@ -20,7 +20,7 @@ from marquee.relevance.recommendations.run import prepare
 from marquee.search.recommendations.scoring import BlendWeights, HistoryWeighting
 
 GRID: dict[str, tuple[float, ...]] = {
-    "lam": (50.0, 100.0, 200.0, 500.0),
+    "lam": (20.0, 35.0, 50.0, 100.0, 200.0, 500.0),
     "train_rating_power": (0.0, 1.0, 2.0),
     "history_rating_power": (0.0, 2.0, 4.0, 6.0),
     "half_life_days": (0.0, 90.0, 365.0),
@@ -31,6 +31,7 @@ GRID: dict[str, tuple[float, ...]] = {
     "catalog_prior": (0.0, 0.5, 1.0),
     "cold_scale": (0.0, 1.0, 2.0),
     "cold_neighbours": (5, 20),
+    "fresh_slots": (0, 1, 2),
 }
 ROUNDS = 2
 
@@ -44,7 +45,7 @@ def with_setting(config: BlendConfig, name: str, value: float) -> BlendConfig:
         return replace(config, weighting=replace(config.weighting, rating_power=value))
     if name == "half_life_days":
         return replace(config, weighting=replace(config.weighting, half_life_s=value * 86_400.0))
-    if name in ("content_neighbours", "cold_neighbours"):
+    if name in ("content_neighbours", "cold_neighbours", "fresh_slots"):
         return replace(config, **{name: int(value)})
     return replace(config, **{name: value})
 
@@ -73,7 +74,7 @@ def tune(datasets: Sequence[Path], catalog: Path, fmt: str, embedder: Embedder, 
             sims[config.embedding_share] = content_similarity(prepared.content, np.arange(n), config.embedding_share, 0)
         similarity = sims[config.embedding_share]
         tables = fit_blend(train, prepared.content, config, ease=eases[k][ease_key], similarity=similarity)
-        return evaluate(tables_scorer(tables), prepared.cases, prepared.cold)
+        return evaluate(tables_scorer(tables), prepared.cases, prepared.cold, fresh_slots=config.fresh_slots)
 
     def measure(config: BlendConfig) -> float:
         key = repr(config)

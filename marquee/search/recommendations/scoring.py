@@ -12,7 +12,8 @@ with ``C_j = sum_i w_i * collaborative[i, j]`` (EASE weights, cold columns imput
 time, so a title with no interactions still scores), ``S_j = sum_i w_i * content[i, j] / sum_i w_i`` (content
 similarity: embeddings + genres/keywords/people) and ``pop`` a popularity prior in [0, 1]. Each part is divided by
 its largest magnitude over the catalog for this user, so the blend weights mean the same for a history of 3 items
-and of 300. History items score ``-inf`` (never recommended back), as do ids in ``exclude``.
+and of 300. History items score ``-inf`` (never recommended back), as do ids in ``exclude``. ``fresh_slots``
+optionally reserves the last places of a top k for titles nobody had interacted with (:func:`top_k_with_fresh`).
 """
 
 from __future__ import annotations
@@ -59,6 +60,11 @@ class ItemTables:
     blend: BlendWeights = BlendWeights()
     weighting: HistoryWeighting = HistoryWeighting()
     meta: Mapping[str, object] = field(default_factory=dict)
+    fresh: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    """(n,) bool: items with no interactions when the tables were fitted (or shape (0,): unknown)."""
+    fresh_slots: int = 0
+    """Of a top k, the last ``fresh_slots`` places go to the best fresh items when none made it on score alone:
+    a product rule (new titles get seen), measured offline like the rest."""
 
     def index_of(self) -> dict[str, int]:
         return {item_id: k for k, item_id in enumerate(self.item_ids)}
@@ -114,6 +120,27 @@ def top_k(scores: np.ndarray, k: int) -> np.ndarray:
     return finite[order[:k]]
 
 
+def top_k_with_fresh(scores: np.ndarray, k: int, fresh: np.ndarray, slots: int) -> np.ndarray:
+    """:func:`top_k`, then, if fewer than ``slots`` fresh items are in it, the lowest places are given to the
+    best-scoring fresh ones not yet in it (order kept: the fresh items go last)."""
+    ranked = top_k(scores, k)
+    if slots <= 0 or fresh.size == 0 or k <= 0:
+        return ranked
+    have = int(fresh[ranked].sum())
+    if have >= slots:
+        return ranked
+    fresh_scores = np.where(fresh, scores, -np.inf)
+    fresh_scores[ranked] = -np.inf
+    extra = top_k(fresh_scores, slots - have)
+    if extra.size == 0:
+        return ranked
+    keep = ranked.tolist()
+    overflow = max(0, len(keep) + extra.size - k)
+    warm_positions = [p for p, i in enumerate(keep) if not fresh[i]]
+    drop = set(warm_positions[len(warm_positions) - overflow:]) if overflow else set()
+    return np.array([i for p, i in enumerate(keep) if p not in drop] + extra.tolist(), dtype=np.int64)
+
+
 def recommend(tables: ItemTables, history: Sequence[str], k: int = 10, ratings: Sequence[float] | None = None,
               timestamps: Sequence[float] | None = None, exclude: Iterable[str] = ()) -> list[tuple[str, float]]:
     """Top ``k`` (item id, score) for a history of item ids (ids not in the tables are ignored; their events
@@ -129,7 +156,8 @@ def recommend(tables: ItemTables, history: Sequence[str], k: int = 10, ratings: 
     for item in exclude:
         if item in index:
             scores[index[item]] = -np.inf
-    return [(tables.item_ids[i], float(scores[i])) for i in top_k(scores, k)]
+    ranked = top_k_with_fresh(scores, k, tables.fresh, tables.fresh_slots)
+    return [(tables.item_ids[i], float(scores[i])) for i in ranked]
 
 
 def save_tables(tables: ItemTables, directory: Path) -> Path:
@@ -137,12 +165,13 @@ def save_tables(tables: ItemTables, directory: Path) -> Path:
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     np.savez(directory / "tables.npz", collaborative=tables.collaborative, content=tables.content,
-             popularity=tables.popularity)
+             popularity=tables.popularity, fresh=tables.fresh)
     meta = {
         "format": TABLES_FORMAT,
         "item_ids": list(tables.item_ids),
         "blend": vars(tables.blend),
         "weighting": vars(tables.weighting),
+        "fresh_slots": tables.fresh_slots,
         "meta": dict(tables.meta),
     }
     tmp = directory / "tables.json.tmp"
@@ -169,9 +198,11 @@ def load_tables(directory: Path) -> ItemTables:
         blend=BlendWeights(**meta["blend"]),
         weighting=HistoryWeighting(**meta["weighting"]),
         meta=meta.get("meta", {}),
+        fresh=arrays["fresh"] if "fresh" in arrays else np.zeros(0, dtype=bool),
+        fresh_slots=int(meta.get("fresh_slots", 0)),
     )
     n = len(tables.item_ids)
     if tables.collaborative.shape != (n, n) or tables.popularity.shape != (n,) or tables.content.shape not in (
-        (n, n), (0, 0)):
+        (n, n), (0, 0)) or tables.fresh.shape not in ((n,), (0,)):
         raise ValueError(f"{directory}: array shapes do not match {n} item ids")
     return tables
