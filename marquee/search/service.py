@@ -20,6 +20,7 @@ from marquee.search.errors import NotFound, NotServing, RerankerUnavailable, Sea
 from marquee.search.features import Preference
 from marquee.search.fusion import FusedHit
 from marquee.search.highlight import highlight_full, query_terms, snippet
+from marquee.search.like import genre_boosts, only_filler, parse_like
 from marquee.search.query_rules import NONE, Effect, RuleSource, arrange, parse_choice
 from marquee.search.request import SearchRequest
 from marquee.search.retrieval import Candidates, Retriever
@@ -27,6 +28,8 @@ from marquee.search.spelling import Correction, SpellChecker, decide
 from marquee.search.titles import Generation, TitleResolver
 from marquee.search.understander import CatalogUnderstander
 from marquee.search.understanding import Understanding, relax
+from marquee.search.understanding.confidence import least_confident, should_relax
+from marquee.search.understanding.wording import describe_widened
 
 FACET_FIELDS = CATALOG.facet_fields
 RESULT_FIELDS = CATALOG.result_fields
@@ -129,6 +132,7 @@ class ServiceConfig:
     boost_weight: float = 0.5
     facet_size: int = 15
     fallback_size: int = 6
+    few_hits: int = 10  # fewer with every understood filter: try the least confident one as a preference
 
 
 @dataclass
@@ -237,12 +241,17 @@ class SearchService:
         understood, parsed = self._understand(request, index)
         if request.understand:
             understood, parsed = self._title_intent(request, index, understood, parsed)
-        page = self._run(request, understood, index, effect)
+        liked = self._like_intent(request, index, understood, parsed, effect) if request.understand else None
+        page = liked[1] if liked is not None else self._run(request, understood, index, effect)
+        if liked is not None:
+            understood = liked[0]
         if page.total == 0 and understood.filters and parsed is not None:
             # Understood filters are soft: when they exclude everything, keep them as preferences instead.
             relaxed = self.relaxer(parsed)
             understood = _Understood(relaxed.text, relaxed.filters, tuple(relaxed.boosts), relaxed.to_dict())
             page = self._run(request, understood, index, effect)
+        elif parsed is not None and understood.filters and liked is None:
+            understood, page = self._widen(request, index, understood, parsed, page, effect)
         info = understood.info or {"text": understood.text, "filters": page.filters.to_dict(), "boosts": []}
         spelling = self._spelling(request, index, understood, parsed, page)
         if spelling is not None and spelling[0] == "apply":
@@ -262,6 +271,63 @@ class SearchService:
         took = (time.perf_counter() - started) * 1000.0
         return SearchResponse(uuid.uuid4().hex, took, page.total, page.hits, page.facets, info, request.pipeline,
                               index, request.rerank, page.exact, fallback, effect)
+
+    def _widen(self, request: SearchRequest, index: str, understood: _Understood, parsed: Understanding, page: _Page,
+               effect: Effect | None) -> tuple[_Understood, _Page]:
+        """The narrowing rule (:func:`should_relax`): too few titles with every filter, and many with the least
+        confident one as a preference instead: serve that reading, and say so."""
+        name = least_confident(parsed.field_confidence())
+        if name is None or page.total >= self.config.few_hits:
+            return understood, page
+        kept = Filters(tuple(t for t in parsed.filters.terms if t[0] != name),
+                       tuple(r for r in parsed.filters.ranges if r[0] != name))
+        note = describe_widened(parsed.filters, kept, page.total)
+        relaxed = relax(parsed, fields=(name,), note=note)
+        candidate = _Understood(relaxed.text, relaxed.filters, tuple(relaxed.boosts), relaxed.to_dict(),
+                                understood.titles)
+        wider = self._run(request, candidate, index, effect)
+        return (candidate, wider) if should_relax(page.total, wider.total) else (understood, page)
+
+    def _like_intent(self, request: SearchRequest, index: str, understood: _Understood, parsed: Understanding | None,
+                     effect: Effect | None) -> tuple[_Understood, _Page] | None:
+        """"movies like X": X's embedding neighbours within what the rest of the query understood, ranked towards
+        X's genres (see :mod:`marquee.search.like`); None when X resolves to no title (then: text search)."""
+        found = parse_like(request.q) if request.sort == "relevance" and not understood.titles else None
+        if found is None or self.understander is None:
+            return None
+        match = self.titles.index_for(index).match(found.title)
+        rest = self.understander(found.rest, index) if found.rest else None
+        if match is None or (rest is not None and not only_filler(rest.text)):
+            return None
+        filters = request.filters.merged(rest.filters) if rest is not None else request.filters
+        candidates = self.backend.get_documents(index, list(match.ids), with_vectors=True)
+        # several works share the title ("Kingdom"): the first within what the rest asked for ("korean shows")
+        fitting = [i for i in match.ids if i in candidates and _passes(candidates[i], filters)]
+        target_id = (fitting or list(match.ids))[0]
+        target = candidates.get(target_id)
+        if target is None or target.get("embedding") is None:
+            return None
+        boosts = (*(rest.boosts if rest is not None else ()), *genre_boosts(target))
+        result = self.backend.vector_search(index, target["embedding"], k=request.depth + 1, filters=filters or None)
+        ranked = [FusedHit(h.id, h.score, (None, h.score), (None, h.score), (None, n))
+                  for n, h in enumerate(result.hits, start=1) if h.id != target_id]
+        docs = self.backend.get_documents(index, [h.id for h in ranked])
+        ranked = self._apply_boosts(ranked, boosts, docs)
+        if effect is not None:
+            ranked, _ = self._merchandised_hits(request, index, ranked, effect)
+            docs = {**docs, **self.backend.get_documents(index, [h.id for h in ranked if h.id not in docs])}
+        page_hits = ranked[request.offset : request.offset + request.size]
+        hits = [self._shape(docs[h.id], h.score, frozenset(), h if request.explain else None) for h in page_hits
+                if h.id in docs]
+        facets = self._facets(index, None, [h.id for h in ranked]) if request.facets else {}
+        title = str(target.get("title", ""))
+        info = {**(rest.to_dict() if rest is not None else {"text": "", "filters": Filters().to_dict(), "boosts": [],
+                                                                "matches": [], "dropped": [], "relaxed": False}),
+                "query": request.q, "notes": [f"Titles like \u201c{title}\u201d"],
+                "like": {"title": title, "id": target_id, "how": match.how, "distance": match.distance,
+                         "text": found.title}}
+        return (_Understood("", filters, boosts, info),
+                _Page(hits, len(ranked), facets, filters, len(result.hits) <= request.depth))
 
     def _rules_effect(self, request: SearchRequest) -> Effect | None:
         """The query rules that fire for ``request.q`` in the rule set it asks for (``current`` by default)."""
@@ -373,7 +439,10 @@ class SearchService:
         specificity: list[float] = []
         catalog_size = max(1, self.backend.stats(index).doc_count)
         for field_name, value, _weight in boosts:
-            only = filters.merged(Filters.of({field_name: [str(value)]}))
+            # a preference on a field the filters already hold cannot narrow it (one any-of per field): browse the
+            # filters and let the bonus below count the preference ("romcom": romance filtered, comedy preferred)
+            held = any(name == field_name for name, _ in filters.terms)
+            only = filters if held else filters.merged(Filters.of({field_name: [str(value)]}))
             found = self.backend.lexical_search(
                 index,
                 LexicalQuery(text="", fields=(), filters=only, size=SOFT_BROWSE_DEPTH, sort=self.config.browse_sort),

@@ -342,13 +342,14 @@ def test_to_dict_with_a_dropped_connector(vocab):
         "boosts": [],
         "matches": [
             {"start": 0, "end": 8, "text": "comedies", "field": "genres", "values": ["Comedies"], "range": None,
-             "how": "exact", "distance": 0, "rule": "catalog genre"},
+             "how": "exact", "distance": 0, "rule": "catalog genre", "confidence": 0.8, "use": "filter"},
             {"start": 14, "end": 19, "text": "korea", "field": "countries", "values": ["South Korea"], "range": None,
-             "how": "synonym", "distance": 0, "rule": "country alias"},
+             "how": "synonym", "distance": 0, "rule": "country alias", "confidence": 0.85, "use": "filter"},
         ],
         "dropped": [{"start": 9, "end": 13, "text": "from"}],
         "notes": [],
         "relaxed": False,
+        "confidence": {"genres": 0.8, "countries": 0.85},  # v2: the least sure match of each filtered field
     }  # fmt: skip
 
 
@@ -361,13 +362,15 @@ def test_to_dict_with_a_typo_and_an_open_range_then_relaxed(vocab):
         "boosts": [],
         "matches": [
             {"start": 0, "end": 10, "text": "tom hankss", "field": "people.raw", "values": ["Tom Hanks"],
-             "range": None, "how": "fuzzy", "distance": 1, "rule": "typo of 'tom hanks'"},
+             "range": None, "how": "fuzzy", "distance": 1, "rule": "typo of 'tom hanks'",
+             "confidence": 0.8, "use": "filter"},
             {"start": 11, "end": 21, "text": "after 2010", "field": "year", "values": [], "range": [2011, None],
-             "how": "pattern", "distance": 0, "rule": "after year"},
+             "how": "pattern", "distance": 0, "rule": "after year", "confidence": 0.9, "use": "filter"},
         ],
         "dropped": [],
         "notes": [],
         "relaxed": False,
+        "confidence": {"people.raw": 0.8, "year": 0.9},
     }  # fmt: skip
     assert parsed.to_dict() == expected
     relaxed = relax(parsed).to_dict()

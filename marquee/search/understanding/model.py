@@ -41,8 +41,22 @@ class Match:
     """Edit distance for ``fuzzy`` matches, else 0."""
     rule: str = ""
     """Why, in words: "country alias", "kind-aware: TV Show", "after year"..."""
+    confidence: float = 1.0
+    """How sure the reading is (see :mod:`.confidence`): below 0.7 it is the first filter relaxed when too narrow."""
+    use: str = "filter"
+    """``filter`` | ``expand`` (an any-of over the labels carrying the meaning) | ``prefer`` (a boost only)."""
+    concept: str = ""
+    """The concept id (``concepts.json`` or the served synonyms) for ``how == "concept"``."""
+    expansion: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    """What a concept filters on: (field, labels any of), fields AND-ed."""
+    prefer: tuple[Boost, ...] = ()
+    """What a concept prefers: boosts."""
 
     def to_dict(self) -> dict[str, Any]:
+        extra: dict[str, Any] = {}
+        if self.concept:
+            extra = {"concept": self.concept, "expansion": {f: list(v) for f, v in self.expansion},
+                     "prefer": [{"field": f, "value": v, "weight": w} for f, v, w in self.prefer]}
         return {
             "start": self.start,
             "end": self.end,
@@ -53,6 +67,9 @@ class Match:
             "how": self.how,
             "distance": self.distance,
             "rule": self.rule,
+            "confidence": self.confidence,
+            "use": self.use,
+            **extra,
         }
 
 
@@ -83,6 +100,19 @@ class Understanding:
     """What the year filter becomes under :func:`relax`: the years (ranges of ten years or fewer) or the
     catalog decades it covers, as boosts on ``year`` / ``decade`` (a boost matches one value, not a range)."""
 
+    def field_confidence(self) -> tuple[tuple[str, float], ...]:
+        """Each filtered field with the confidence of its least sure match, in query order."""
+        lowest: dict[str, float] = {}
+        filtered = {name for name, _ in self.filters.terms} | {name for name, _, _ in self.filters.ranges}
+        for match in self.matches:
+            fields = [f for f, _ in match.expansion] if match.concept else [match.field]
+            if match.concept and match.range is not None:
+                fields.append("year")
+            for name in fields:
+                if name in filtered:
+                    lowest[name] = min(lowest.get(name, 1.0), match.confidence)
+        return tuple(lowest.items())
+
     def to_dict(self) -> dict[str, Any]:
         """The API's ``understood`` object."""
         return {
@@ -94,10 +124,12 @@ class Understanding:
             "dropped": [d.to_dict() for d in self.dropped],
             "notes": list(self.notes),
             "relaxed": self.relaxed,
+            "confidence": dict(self.field_confidence()),
         }
 
 
-def relax(understanding: Understanding, fields: tuple[str, ...] | None = None) -> Understanding:
+def relax(understanding: Understanding, fields: tuple[str, ...] | None = None, note: str | None = None
+          ) -> Understanding:
     """Turn filters into boosts (all, or only ``fields``) and say so in ``notes``.
 
     The retrieval layer calls this when the filtered result is empty: the user still sees results,
@@ -118,5 +150,6 @@ def relax(understanding: Understanding, fields: tuple[str, ...] | None = None) -
     if moved_ranges:
         boosts.extend(understanding.year_boosts)
     unique = tuple(dict.fromkeys(boosts))
-    note = f"No {describe_for_viewers(moved)}: showing the closest matches"
+    if note is None:
+        note = f"No {describe_for_viewers(moved)}: showing the closest matches"
     return replace(understanding, filters=kept, boosts=unique, notes=(*understanding.notes, note), relaxed=True)

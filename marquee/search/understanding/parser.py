@@ -17,8 +17,11 @@ No word is consumed unless a match used it: a query that matches nothing comes b
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 from marquee.search.backends.base import Filters
+from marquee.search.understanding.concepts import ConceptTables
+from marquee.search.understanding.confidence import confidence_of
 from marquee.search.understanding.lexicon import CONNECTORS, TIME_OPERATORS
 from marquee.search.understanding.model import (
     SHARED_FIELD_WEIGHT,
@@ -62,6 +65,32 @@ def _phrase_picks(keys: Sequence[str], tables: LookupTables) -> list[Pick]:
                 if entry.needs_prefix:
                     continue
             picks.append(pick)
+    return picks
+
+
+RANK_CONCEPT = 0
+"""A concept phrase wins over a lexicon or catalog phrase of the same length ("thriller" is the thriller concept,
+wider than the one catalog label the genre word names)."""
+
+
+def _concept_picks(keys: Sequence[str], concepts: ConceptTables) -> list[Pick]:
+    picks = []
+    n = len(keys)
+    for i in range(n):
+        for width in range(min(concepts.max_phrase, n - i), 0, -1):
+            key = tuple(keys[i : i + width])
+            if key in concepts.blocked:
+                picks.append(Pick(i, i + width, "", rule="blocked phrase", rank=RANK_CONCEPT))
+                continue
+            entry = concepts.phrases.get(key)
+            if entry is None:
+                continue
+            field, values = entry.filter[0] if entry.filter else ("year" if entry.years else "concept", ())
+            if entry.years and not entry.filter:
+                field = YEAR_FIELD
+            rule = f"{entry.concept.type} concept: {entry.concept.id}"
+            picks.append(Pick(i, i + width, field, values, entry.years, "concept", 0, rule, RANK_CONCEPT,
+                              concept=entry))
     return picks
 
 
@@ -169,8 +198,8 @@ def _build(
     picks = sorted(picks, key=lambda p: p.start)
     used = [False] * len(tokens)
     for pick in picks:
-        if pick.field in SOFT_FIELDS:  # a preference: its words stay in the text
-            continue
+        if pick.field in SOFT_FIELDS or (pick.concept is not None and pick.concept.concept.keep_text):
+            continue  # a preference or a vague concept: its words stay in the text
         for i in range(pick.start, pick.end):
             used[i] = True
     for i in dropped:
@@ -183,13 +212,34 @@ def _build(
     per_field: dict[str, int] = {}
     intervals = []
     preferences: dict[Boost, None] = {}
-    for pick in picks:
+    # the surer concept takes a contested field as its filter ("scary movies for kids": kids filters, scary prefers)
+    concept_picks = sorted((p for p in picks if p.concept is not None),
+                           key=lambda p: (-p.concept.concept.confidence if p.concept else 0.0, p.start))
+    for pick in [p for p in picks if p.concept is None] + concept_picks:
         start, end = tokens[pick.start].start, tokens[pick.end - 1].end
-        matches.append(
-            Match(
-                start, end, query[start:end], pick.field, pick.values, pick.interval, pick.how, pick.distance, pick.rule
-            )
-        )
+        confidence, use = confidence_of(pick)
+        match = Match(start, end, query[start:end], pick.field, pick.values, pick.interval, pick.how, pick.distance,
+                      pick.rule, confidence, use)
+        if pick.concept is not None:
+            entry = pick.concept
+            weight = entry.concept.prefer_weight
+            expansion: dict[str, tuple[str, ...]] = {}
+            preferred: list[Boost] = [(f, v, weight) for f, values in entry.prefer for v in values]
+            for name, values in entry.filter:
+                if name in terms:  # the field is already constrained: AND is out of reach, prefer instead
+                    preferred.extend((name, v, weight) for v in values)
+                    continue
+                terms[name] = dict.fromkeys(values)
+                per_field[name] = 1
+                expansion[name] = values
+            if entry.years is not None:
+                intervals.append(entry.years)
+            preferences.update(dict.fromkeys(preferred))
+            use = "expand" if expansion or entry.years else "prefer"
+            matches.append(replace(match, use=use, concept=entry.concept.id, expansion=tuple(expansion.items()),
+                                   prefer=tuple(preferred)))
+            continue
+        matches.append(match)
         if pick.interval is not None:
             intervals.append(pick.interval)
         elif pick.field in SOFT_FIELDS:
@@ -207,16 +257,19 @@ def _build(
         text=text,
         filters=Filters.of({k: list(v) for k, v in terms.items()}, ranges),
         boosts=boosts,
-        matches=tuple(matches),
+        matches=tuple(sorted(matches, key=lambda m: m.start)),
         dropped=tuple(Span(tokens[i].start, tokens[i].end, query[tokens[i].start : tokens[i].end]) for i in dropped),
         year_boosts=() if interval is None else _year_boosts(interval, vocab),
     )
 
 
-def understand(query: str, vocab: Vocabulary, ner: Ner | None = None) -> Understanding:
+def understand(
+    query: str, vocab: Vocabulary, ner: Ner | None = None, concepts: ConceptTables | None = None
+) -> Understanding:
     """Parse ``query`` into free text, filters and boosts using the catalog's vocabulary.
 
-    ``ner`` (spaCy entities of the query) is only consulted when a free word is a rare one-word name.
+    ``ner`` (spaCy entities of the query) is only consulted when a free word is a rare one-word name;
+    ``concepts`` (see :mod:`.concepts`, built for this catalog) adds the viewers' words the labels do not spell.
     """
     tokens = tokenize(query)
     if not tokens:
@@ -225,6 +278,8 @@ def understand(query: str, vocab: Vocabulary, ner: Ner | None = None) -> Underst
     tables = vocab.tables
     covered = [False] * len(keys)
     candidates = _phrase_picks(keys, tables) + [_time_pick(m) for m in time_matches(query, tokens, vocab.year_span)]
+    if concepts is not None:
+        candidates += _concept_picks(keys, concepts)
     picks = _select(candidates, covered)
     for pick in picks:
         if not pick.field:  # a blocked phrase: plain text, but no shorter match may take its words

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import NamedTuple
 
+from marquee.search.understanding.concepts import ConceptEntry
 from marquee.search.understanding.lexicon import CONNECTORS, JOINING_CONNECTORS, MOVIE
 from marquee.search.understanding.tables import Entry
 from marquee.search.understanding.temporal import Interval, TimeMatch
@@ -25,6 +26,7 @@ class Pick(NamedTuple):
     rank: int = 0
     entry: Entry | None = None
     time: TimeMatch | None = None
+    concept: ConceptEntry | None = None
 
 
 def _is_genre_word(pick: Pick) -> bool:
@@ -38,7 +40,10 @@ def _is_weak(pick: Pick) -> bool:
 
 def _is_anchor(pick: Pick) -> bool:
     """Recognised on its own, even among unrecognised words: people, ratings, exact catalog genres
-    ("comedies", "horror movies") and times introduced by an operator ("from the 90s", "after 2010")."""
+    ("comedies", "horror movies"), times introduced by an operator ("from the 90s", "after 2010") and concepts
+    that stand on their own ("romcom", "toddlers"; not time words such as "new", which need company)."""
+    if pick.concept is not None:
+        return not pick.concept.concept.needs_company
     if pick.how == "fuzzy" and pick.field != "people.raw":
         return False
     if pick.time is not None:

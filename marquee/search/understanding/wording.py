@@ -62,3 +62,13 @@ def describe_for_viewers(filters: Filters) -> str:
     for values in terms.values():  # fields with no phrase of their own (catalog keywords...)
         phrase += f" about {_any_of(values)}"
     return phrase + suffix
+
+
+def describe_widened(narrow: Filters, kept: Filters, count: int) -> str:
+    """The note of the narrowing rule: "Only 3 TV Thrillers from South Korea rated TV-Y: showing TV Thrillers
+    from South Korea too, closest first" (``kept``: the filters still applied; the dropped one is preferred)."""
+    titles = "title" if count == 1 else "titles"
+    only = describe_for_viewers(narrow)
+    wider = describe_for_viewers(kept)
+    head = f"Only {count} {only}" if only != "titles" else f"Only {count} {titles}"
+    return f"{head}: showing {wider} too, closest first"
