@@ -31,12 +31,13 @@ def create_app(settings: Settings | None = None, services: MarqueeServices | Non
         query_rules,
         search,
         suggest,
+        synonyms,
         writes,
     )
     from marquee.api.logs import init_access_log
     from marquee.api.metrics import init_metrics
 
-    for module in (health, search, suggest, events, admin, query_rules, writes, judgments, docs, page):
+    for module in (health, search, suggest, events, admin, query_rules, synonyms, writes, judgments, docs, page):
         app.register_blueprint(module.bp)
     init_metrics(app)
     init_access_log(app)

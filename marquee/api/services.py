@@ -20,9 +20,12 @@ from marquee.search.query_rules import CURRENT, RuleSet
 from marquee.search.rerank import rerankers_for
 from marquee.search.service import SearchService, ServiceConfig
 from marquee.search.suggest import Suggester
+from marquee.search.understander import CatalogUnderstander
+from marquee.search.understanding.concepts import Concepts, default_concepts
 from marquee.settings import Settings
 from marquee.storage import Database, DatabaseError
 from marquee.storage.query_rules import QueryRuleStore
+from marquee.storage.synonyms import SynonymStore
 
 
 class MarqueeServices:
@@ -44,8 +47,11 @@ class MarqueeServices:
         self._writes_lock = threading.RLock()  # reentrant: building the writer opens the write log
         generation = self._applied_position
         self._rule_store: QueryRuleStore | None = None
+        self._synonym_store: SynonymStore | None = None
+        self.understander = CatalogUnderstander(self.backend, concepts=self._concepts)
         self.search = SearchService(
             self.backend, self.retriever, ServiceConfig(alias=settings.alias), rerankers=self.rerankers,
+            understander=self.understander,
             generation=generation, rules=self._query_rules,
         )
         self.suggester = Suggester(self.backend, generation)
@@ -95,6 +101,25 @@ class MarqueeServices:
             if self._rule_store is None:
                 self._rule_store = QueryRuleStore(self.database)
             return self._rule_store
+
+    @property
+    def synonym_store(self) -> SynonymStore:
+        """The served understanding vocabulary (``/admin/synonyms``), opened on first use in this process."""
+        with self._writes_lock:
+            if self._synonym_store is None:
+                self._synonym_store = SynonymStore(self.database)
+            return self._synonym_store
+
+    def _concepts(self) -> tuple[int, Concepts]:
+        """The concepts a search understands with, their version read on every search (one indexed query), so a
+        ``PUT /admin/synonyms`` through any worker applies in every worker from its next search. No database
+        yet, or an unusable one: the shipped defaults."""
+        if self._synonym_store is None and not self.settings.db_path.exists():
+            return 0, default_concepts()
+        try:
+            return self.synonym_store.current()
+        except DatabaseError:
+            return 0, default_concepts()
 
     def _query_rules(self, choice: str | int) -> RuleSet | None:
         """The rule set a search applies, read from the database on every search (a change made through any
