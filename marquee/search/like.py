@@ -25,7 +25,7 @@ FILLER = frozenset({
     "best", "any", "that", "are", "is", "just", "really", "similar", "things", "thing", "please",
 })
 """Words around "like" that ask for nothing: "something like X", "show me more like X"."""
-LIKE_GENRE_WEIGHT = 0.5
+LIKE_GENRE_WEIGHT = 0.2
 """Each genre a neighbour shares with the named title adds this to its boost (the service's boost scale)."""
 GENERIC_GENRES = frozenset({"International Movies", "International TV Shows", "Movies", "TV Shows"})
 """Labels that say where a title comes from or what it is, not what it is like."""

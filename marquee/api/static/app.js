@@ -136,9 +136,17 @@
   const FIELD_WORD = { "people.raw": "person", countries: "country", genres: "genre", kind: "type", rating: "rating", year: "year", decade: "decade" };
   function chipsFrom(u) {
     return (u.matches || []).map((m, index) => {
-      const values = m.range ? (m.range[0] === m.range[1] ? `${m.range[0]}` : `${m.range[0]}–${m.range[1]}`) : m.values.join(", ");
-      return { index, field: m.field, label: values, kind: FIELD_WORD[m.field] || m.field, match: m };
+      const years = m.range ? (m.range[0] === m.range[1] ? `${m.range[0]}` : `${m.range[0] ?? "…"}–${m.range[1] ?? "…"}`) : "";
+      // a vague word expanded over several labels (or only preferred) shows the word and what it stands for
+      const expanded = m.use === "expand" || m.use === "prefer";
+      const values = m.concept ? [years, ...Object.values(m.expansion || {}).flat()].filter(Boolean).join(", ") || "preferred"
+        : (years || m.values.join(", "));
+      return { index, field: m.field, label: expanded ? `${m.text}: ${values}` : values, expand: expanded,
+        kind: FIELD_WORD[m.field] || m.field, match: m };
     });
+  }
+  function likeChip(u) {  // "movies like X": the title X resolved to
+    return u.like ? `<span class="chip chip-like" data-like-id="${esc(u.like.id)}" title="like">like ${esc(u.like.title)}</span>` : "";
   }
   function renderUnderstood(u) {
     if (!state.understand) {
@@ -150,10 +158,10 @@
     state.chips = chips;
     state.relaxed = Boolean(u.relaxed);
     const notes = (u.notes || []).map((n) => `<span>${esc(n)}</span>`).join("");
-    if (!chips.length && !notes) { $("understood").innerHTML = ""; return; }
+    if (!chips.length && !notes && !u.like) { $("understood").innerHTML = ""; return; }
     const verb = u.relaxed ? "Preferring" : "Understood";
-    $("understood").innerHTML = (chips.length ? `<div class="chips"><span class="chips-label">${verb}</span>` + chips.map((c) =>
-      `<span class="chip" title="${esc(c.kind)}">${esc(c.label)}<button type="button" data-drop-chip="${c.index}" aria-label="Remove ${esc(c.kind)} ${esc(c.label)}">×</button></span>`).join("") + "</div>" : "")
+    $("understood").innerHTML = (chips.length || u.like ? `<div class="chips"><span class="chips-label">${verb}</span>` + likeChip(u) + chips.map((c) =>
+      `<span class="chip${c.expand ? " chip-expand" : ""}" title="${esc(c.kind)}">${esc(c.label)}<button type="button" data-drop-chip="${c.index}" aria-label="Remove ${esc(c.kind)} ${esc(c.label)}">×</button></span>`).join("") + "</div>" : "")
       + (notes ? `<p class="notes">${notes}</p>` : "");
   }
   // Removing a chip re-runs the query with understanding off: the other chips become explicit filters
