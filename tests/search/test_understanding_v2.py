@@ -175,7 +175,7 @@ def test_like_rest_and_genres():
     assert only_filler("something") and only_filler("show me more") and only_filler("")
     assert not only_filler("a man who looks")
     doc = {"genres": ["International TV Shows", "Korean TV Shows", "TV Action & Adventure"]}
-    assert genre_boosts(doc) == (("genres", "Korean TV Shows", 0.5), ("genres", "TV Action & Adventure", 0.5))
+    assert genre_boosts(doc) == (("genres", "Korean TV Shows", 0.2), ("genres", "TV Action & Adventure", 0.2))
 
 
 # -- validation ---------------------------------------------------------------------------------------------
@@ -237,3 +237,11 @@ def test_constraint_precision_per_shape_on_a_small_slice():
     assert per_shape([("mood", 0.2), ("mood", 0.6), ("like", 1.0)]) == {
         "all": {"precision": 0.6, "queries": 3}, "like": {"precision": 1.0, "queries": 1},
         "mood": {"precision": 0.4, "queries": 2}}
+
+
+def test_a_vague_word_leaves_the_text_beside_other_free_words(vocab, tables):
+    assert parse("revenge thrillers", vocab, tables).text == "revenge"  # "thrillers" would dilute the topic
+    assert parse("thriller", vocab, tables).text == "thriller"  # alone it is all the text there is
+    family = parse("family shows", vocab, tables)  # "family" needs company; the kind word gives it
+    assert family.filters == Filters.of({"kind": ["TV Show"], "genres": ["Children & Family Movies", "Kids' TV"]})
+    assert parse("crime family", vocab, tables).filters == Filters()

@@ -204,6 +204,12 @@ def _build(
             used[i] = True
     for i in dropped:
         used[i] = True
+    # a vague word stays in the text only when nothing else is said: beside other free words ("revenge thrillers")
+    # it would only dilute them
+    vague = {i for p in picks if p.concept is not None and p.concept.concept.keep_text for i in range(p.start, p.end)}
+    if any(not used[i] and i not in vague for i in range(len(tokens))):
+        for i in vague:
+            used[i] = True
     if not picks:
         return Understanding(query=query, text=query)
     text = " ".join(query[tokens[a].start : tokens[b - 1].end] for a, b in _free_runs(used))
