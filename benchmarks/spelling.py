@@ -107,10 +107,14 @@ def nonsense(services: MarqueeServices) -> dict[str, object]:
     return out
 
 
+def judgement_queries() -> list[str]:
+    with open(JUDGMENTS / "netflix" / "queries.jsonl", encoding="utf-8") as fh:
+        return [json.loads(line)["query"] for line in fh if line.strip()]
+
+
 def speed(services: MarqueeServices, rounds: int) -> dict[str, object]:
     """p50 of the Netflix judgement queries with hits, with and without spellcheck (interleaved, warm caches)."""
-    with open(JUDGMENTS / "netflix" / "queries.jsonl", encoding="utf-8") as fh:
-        queries = [json.loads(line)["query"] for line in fh if line.strip()]
+    queries = judgement_queries()
     for q in queries:
         timed(services, q, True)  # warm the query-embedding cache and the engine
     timings: dict[bool, list[float]] = {True: [], False: []}
@@ -125,10 +129,32 @@ def speed(services: MarqueeServices, rounds: int) -> dict[str, object]:
             "p50_ms_spellcheck_on": round(statistics.median(timings[True]), 2)}
 
 
+def rules_cost(services: MarqueeServices, rounds: int, rules: int = 100) -> dict[str, object]:
+    """p50 with no rule store, then with ``rules`` stored contains-rules that never fire (each search reads the
+    current version from SQLite and scans the set), interleaved. Writes the store into the home's database."""
+    from marquee.search.query_rules import QueryRule
+
+    queries = judgement_queries()[:100]
+    for q in queries:
+        timed(services, q, True)
+    absent = [timed(services, q, True)[1] for _ in range(rounds) for q in queries]
+    index = services.search.served_index()
+    some_id = next(iter(services.backend.scan(index, ["title"])))["id"]
+    store = services.rule_store
+    store.replace([QueryRule(f"r{n}", f"zzqx{n} never", "contains", pin=(some_id,)) for n in range(rules)],
+                  lambda ids: ids)
+    present = [timed(services, q, True)[1] for _ in range(rounds) for q in queries]
+    store.replace([], lambda ids: ids)
+    return {"queries": len(queries), "rules": rules, "p50_ms_no_store": round(statistics.median(absent), 2),
+            "p50_ms_with_rules": round(statistics.median(present), 2)}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--home", default="var")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rules-cost", action="store_true", help="also time searches with 100 stored query rules "
+                        "(writes the rule store into the home's database, emptied afterwards)")
     args = parser.parse_args()
     services = MarqueeServices(load_settings(overrides={"home": args.home}))
     services.warm_up()
@@ -137,6 +163,8 @@ def main() -> int:
     services.search.spelling.index_for(index)
     report = {"index": index, "misspelt": misspelt(services), "nonsense": nonsense(services),
               "speed": speed(services, args.rounds)}
+    if args.rules_cost:
+        report["rules_cost"] = rules_cost(services, args.rounds)
     build = time.perf_counter()
     from marquee.search.spelling import SpellingDictionary
 

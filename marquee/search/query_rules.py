@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from marquee.search.errors import NotFound, SearchError
@@ -63,8 +64,9 @@ class QueryRule:
     hide: tuple[str, ...] = ()
     comment: str = ""
 
-    @property
+    @cached_property
     def key(self) -> str:
+        """The folded query, computed once per rule (a search checks every rule of the set)."""
         return fold_query(self.query)
 
     def matches(self, folded: str) -> bool:
