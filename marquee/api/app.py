@@ -29,6 +29,7 @@ def create_app(settings: Settings | None = None, services: MarqueeServices | Non
         judgments,
         page,
         query_rules,
+        recommendations,
         search,
         suggest,
         synonyms,
@@ -37,7 +38,8 @@ def create_app(settings: Settings | None = None, services: MarqueeServices | Non
     from marquee.api.logs import init_access_log
     from marquee.api.metrics import init_metrics
 
-    for module in (health, search, suggest, events, admin, query_rules, synonyms, writes, judgments, docs, page):
+    for module in (health, search, suggest, events, recommendations, admin, query_rules, synonyms, writes, judgments,
+                   docs, page):
         app.register_blueprint(module.bp)
     init_metrics(app)
     init_access_log(app)

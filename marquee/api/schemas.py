@@ -277,10 +277,44 @@ class SuggestResponse(BaseModel):
 
 
 class EventAccepted(BaseModel):
-    query_id: str
+    query_id: str | None = Field(description="the record's query_id (null for an action sent without one)")
     new_query: bool
     impressions_added: int = Field(ge=0)
     clicks_added: int = Field(ge=0)
+    actions_added: int = Field(default=0, ge=0, description="Play / My list actions stored (a retry adds 0)")
+
+
+class RecommendationParams(QueryModel):
+    client_id: str = Field(min_length=1, max_length=100, pattern=NO_NUL,
+                           description="the viewer (the id the page keeps in localStorage and sends with events)")
+    size: int = Field(default=10, ge=1, le=50, description="titles per row")
+
+
+class RecommendedItem(SearchHit):
+    reason: str = Field(description="why it is shown: 'Because you watched X', 'Trending now', 'New for you: ...'")
+    signals: dict[str, float | bool] = Field(description="the numbers behind the reason (scores, spike flag)")
+
+
+class RecommendationRow(BaseModel):
+    kind: Literal["because_you_watched", "trending", "new_for_you", "popular", "recently_added"]
+    title: str
+    seed: str | None = Field(description="the watched title of a 'Because you watched' row")
+    items: list[RecommendedItem]
+
+
+class Recommendations(BaseModel):
+    client_id: str
+    events: int = Field(ge=0, description="interactions in the viewer's profile (0: a new viewer)")
+    rows: list[RecommendationRow]
+
+
+class UserErased(BaseModel):
+    client_id: str
+    interactions: int = Field(ge=0)
+    profiles: int = Field(ge=0)
+    affinities: int = Field(ge=0)
+    rows_elsewhere: dict[str, int] = Field(description="rows deleted from other tables with a client_id (search "
+                                           "events, whose impressions and clicks go with them)")
 
 
 class Health(BaseModel):

@@ -17,6 +17,8 @@ from marquee.indexing.reindex import EXPECTED_ERRORS
 from marquee.indexing.write_log import WriteLog
 from marquee.search.backends.base import UbiSink
 from marquee.search.query_rules import CURRENT, RuleSet
+from marquee.search.recommendations.rows import Recommender
+from marquee.search.recommendations.store import HalfLives
 from marquee.search.rerank import rerankers_for
 from marquee.search.service import SearchService, ServiceConfig
 from marquee.search.suggest import Suggester
@@ -55,6 +57,8 @@ class MarqueeServices:
             generation=generation, rules=self._query_rules,
         )
         self.suggester = Suggester(self.backend, generation)
+        self.recommendations = Recommender(self.search, self.database, HalfLives(
+            float(settings.profile_half_life_s), float(settings.trending_half_life_s)))
         self.jobs = JobRunner(settings.home / "jobs", (*EXPECTED_ERRORS, GateFailed, DatabaseError))
         self.model_load_seconds: float | None = None
         self._warm_lock = threading.Lock()

@@ -52,5 +52,6 @@ def document(doc_id: str) -> Response:
 def similar(doc_id: str) -> Response:
     _check_id(doc_id)
     params = parse_query(SimilarParams, request.args)
-    hits = services(current_app).search.similar(doc_id, to_filters(params), params.size)
+    # the item-to-item blend once viewers watched the title with others; until then the embedding neighbours
+    hits = services(current_app).recommendations.similar(doc_id, to_filters(params), params.size)
     return jsonify({"id": doc_id, "hits": [h.to_dict() for h in hits]})

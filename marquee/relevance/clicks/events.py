@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -163,6 +163,34 @@ class SearchEvent(BaseModel):
             "impressions": impressions,
             "clicks": clicks,
         })
+
+
+ACTIONS = ("play", "add_to_list")
+
+
+class ItemAction(BaseModel):
+    """A UBI event that is not about a result page: the detail view's Play and My list buttons.
+
+    Told apart from a :class:`SearchEvent` by its ``action_name`` (UBI's field); ``query_id`` links it to the
+    search it came from, when there was one. Stored by the recommendations store (profiles, trending)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    action_name: Literal[ACTIONS]  # type: ignore[valid-type]
+    doc_id: str = Field(min_length=1, max_length=MAX_ID)
+    client_id: str | None = Field(default=None, max_length=100)
+    session_id: str | None = Field(default=None, max_length=100)
+    query_id: str | None = Field(default=None, min_length=1, max_length=100)
+    application: str | None = Field(default=None, max_length=100)
+    timestamp: Timestamp = Field(description="ISO-8601; a retried action with the same timestamp counts once")
+
+    def to_ubi_event(self) -> dict[str, Any]:
+        """The UBI event document (``event_attributes.object.object_id`` names the title)."""
+        event: dict[str, Any] = {k: v for k, v in (("query_id", self.query_id), ("client_id", self.client_id),
+                                                   ("session_id", self.session_id), ("application", self.application))
+                                 if v is not None}
+        return {**event, "action_name": self.action_name, "timestamp": _iso(self.timestamp),
+                "event_attributes": {"object": {"object_id": self.doc_id}}}
 
 
 def _iso(value: datetime) -> str:
