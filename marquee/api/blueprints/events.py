@@ -75,7 +75,6 @@ def record_event() -> tuple[Response, int]:
         "new_query": result.new_query,
         "impressions_added": result.impressions_added,
         "clicks_added": result.clicks_added,
-        "actions_added": 0,
     }), 202
 
 
