@@ -53,6 +53,21 @@
     if (push && url !== location.pathname + location.search) history.pushState(null, "", url);
     render(body);
     sendImpressions(body);
+    renderRows(!state.q && !Object.keys(state.filters).length && !state.from);
+  }
+
+  // -- recommendation rows on the home page (empty query): GET /recommendations, each title with its reason ----
+  async function renderRows(show) {
+    const section = $("rows");
+    if (!show) { section.hidden = true; section.innerHTML = ""; return; }
+    let body;
+    try { const r = await fetch(`/recommendations?${new URLSearchParams({ client_id: identity().client_id, size: 8 })}`); body = r.ok ? await r.json() : null; }
+    catch (err) { body = null; }
+    if (!body || !body.rows.length) { section.hidden = true; return; }
+    section.innerHTML = body.rows.map((row) => `<div class="row" data-kind="${esc(row.kind)}"><h2>${esc(row.title)}</h2><ul class="row-items">`
+      + row.items.map((h) => `<li><a class="tile" href="/documents/${encodeURIComponent(h.id)}" data-id="${esc(h.id)}" style="${tileStyle(h.title)}" title="${esc(h.reason)}">${tile(h.title, h.fields.kind, h.fields.year)}</a>
+          <span class="reason muted">${esc(h.reason)}</span></li>`).join("") + "</ul></div>").join("");
+    section.hidden = false;
   }
 
   // -- cards: a generated tile (colour from the title, kind badge, year) stands in for artwork ---------------
@@ -279,7 +294,15 @@
   }
 
   // -- detail view ------------------------------------------------------------------------------------------
+  // Play and My list are UBI events with an action_name: they feed the viewer's profile and "Trending now".
+  function sendAction(name) {
+    if (!state.detail) return;
+    post({ action_name: name, doc_id: state.detail, application: "marquee-web", ...identity(), timestamp: new Date().toISOString() });
+  }
+  $("detail-play").addEventListener("click", () => sendAction("play"));
+  $("detail-list").addEventListener("click", () => sendAction("add_to_list"));
   async function openDetail(id) {
+    state.detail = id;
     const response = await fetch(`/documents/${encodeURIComponent(id)}`);
     if (!response.ok) return;
     const doc = await response.json();
