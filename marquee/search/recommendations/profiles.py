@@ -110,7 +110,8 @@ def match(profile: Profile, doc: Mapping[str, Any], vector: np.ndarray | None = 
             if part > best_part:
                 best, best_part = (facet, value), part
     if vector is not None and profile.centroid is not None:
-        doc_unit, centroid = unit(vector), unit(profile.centroid)
-        if doc_unit is not None and centroid is not None:
-            score += CENTROID_WEIGHT * float(doc_unit @ centroid)
+        centroid = profile.centroid
+        norms = float(np.linalg.norm(vector)) * float(np.linalg.norm(centroid))
+        if norms > 0:
+            score += CENTROID_WEIGHT * float(np.dot(vector, centroid)) / norms
     return Match(score, *best)

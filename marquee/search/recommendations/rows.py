@@ -13,7 +13,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -28,7 +28,7 @@ from marquee.storage import Database
 
 MAX_ROW_SIZE = 50
 NEIGHBOURS = 60  # embedding neighbours of a seed considered beside its co-occurring titles
-NEW_DEPTH = 300  # the most recently added titles "New for you" picks from
+NEW_DEPTH = 150  # the most recently added titles "New for you" picks from
 NEW_CACHE_SECONDS = 30.0
 SEEDS = 2  # "Because you watched" rows: the viewer's latest distinct titles
 Clock = Callable[[], float]
@@ -178,7 +178,8 @@ class Recommender:
 
     def _trending(self, index: str, store: RecommendationStore, now: float, size: int, seen: frozenset[str],
                   shown: set[str]) -> Row | None:
-        trends = [t for t in store.trending(now, self.half_lives.trending) if t.doc_id not in seen | shown]
+        hidden = seen | shown
+        trends = [t for t in store.trending(now, self.half_lives.trending) if t.doc_id not in hidden]
         docs = self.service.backend.get_documents(index, [t.doc_id for t in trends[: size * 2]])
         items = [Item(self.service.hit(docs[t.doc_id], t.popularity), "Trending now",
                       {"popularity": t.popularity, "baseline": t.baseline, "ratio": t.ratio, "spike": t.spike})
@@ -201,6 +202,8 @@ class Recommender:
 
     def _new_for_you(self, index: str, profile: Profile, size: int, exclude: frozenset[str] | set[str]) -> Row | None:
         scored = []
+        if profile.centroid is not None:  # normalised once, not per title
+            profile = replace(profile, centroid=unit(profile.centroid))
         for doc_id, doc in self._recently_added(index).items():
             if doc_id in exclude:
                 continue
