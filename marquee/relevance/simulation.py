@@ -146,8 +146,12 @@ def simulate(
     concurrency: int = 1,
     max_seconds: float = 600.0,
     search_params: Mapping[str, str] | None = None,
+    play_rate: float = 0.0,
 ) -> SimulationReport:
-    """Run ``sessions`` sessions of ``users`` viewers against the API at ``base``; see the module docstring."""
+    """Run ``sessions`` sessions of ``users`` viewers against the API at ``base``; see the module docstring.
+
+    ``play_rate``: after a click on a result of grade g, the viewer presses Play with probability
+    ``play_rate * g / 3`` (a ``play`` action on ``/events``); 0, the default, draws nothing, so seeds replay."""
     if user_model not in USER_MODELS:
         raise SimulationError(f"unknown user model {user_model!r}; valid: {', '.join(USER_MODELS)}")
     if sessions < 0 or users < 1 or concurrency < 1:
@@ -188,6 +192,11 @@ def simulate(
                 click = {"doc_id": hits[rank - 1], "position": rank, "dwell_ms": dwell_ms(grades[rank - 1], rng),
                          "timestamp": clock.isoformat().replace("+00:00", "Z")}
                 errors += api.post("/events", {**record, "clicks": [click]}) != 202
+                if play_rate > 0 and rng.random() < play_rate * grades[rank - 1] / 3:  # a play step (detail view)
+                    errors += api.post("/events", {
+                        "action_name": "play", "doc_id": hits[rank - 1], "client_id": client_id,
+                        "session_id": session_id, "query_id": body["query_id"], "application": "marquee-simulator",
+                        "timestamp": click["timestamp"]}) != 202
             clicked_all.append((query, tuple(hits[r - 1] for r in ranks)))
             with lock:
                 report.queries += 1

@@ -52,3 +52,34 @@ def test_concurrent_plays_make_an_exact_profile_and_delete_removes_it(server):
             assert "shared-viewer-9q" not in [v for v in row if isinstance(v, str)], table
     assert db.execute("SELECT COUNT(*) FROM rec_trending").fetchone()[0] == 0
     db.close()
+
+
+def test_simulated_traffic_then_a_spike_surfaces_in_trending_now(server):
+    from marquee.relevance.simulation import simulate
+
+    running, home = server
+    qrels = {"love": {"s10": 3, "s11": 2}, "family": {"s20": 3, "s21": 3}, "war": {"s30": 3}}
+    report = simulate(running.base, qrels, sessions=30, seed=5, users=10, concurrency=4, play_rate=1.0)
+    assert report.errors == 0 and report.clicks > 0
+
+    def spike(slot: int, client: Client) -> None:  # a premiere: 8 viewers play s50 at once
+        status, _ = client.post_json("/events", {"action_name": "play", "doc_id": "s50", "client_id": f"fan-{slot}",
+                                                 "timestamp": "2026-12-01T12:00:00Z"})
+        assert status == 202
+
+    run_clients(running.port, CLIENTS, spike)
+    client = Client(running.port)
+    try:
+        status, raw = client.request("GET", "/recommendations", params={"client_id": "someone-new", "size": "5"})
+        assert status == 200
+        row = next(r for r in json.loads(raw)["rows"] if r["kind"] == "trending")
+        assert row["items"][0]["id"] == "s50" and row["items"][0]["signals"]["spike"] is True
+        db = sqlite3.connect(home / "marquee.sqlite3")
+        viewer, latest = db.execute("SELECT client_id, doc_id FROM rec_interactions WHERE client_id LIKE 'sim-5-%'"
+                                    " ORDER BY id DESC LIMIT 1").fetchone()
+        db.close()
+        _status, raw = client.request("GET", "/recommendations", params={"client_id": viewer, "size": "5"})
+        first = json.loads(raw)["rows"][0]  # what the simulated viewer watched last
+        assert first["kind"] == "because_you_watched" and first["seed"] == latest
+    finally:
+        client.close()
