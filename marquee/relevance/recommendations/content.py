@@ -20,6 +20,7 @@ import scipy.sparse as sp
 from marquee.enrichment.document import Document
 from marquee.enrichment.embeddings import Embedder
 from marquee.enrichment.readers import Reject, read_catalog
+from marquee.relevance.recommendations.item_knn import keep_top_per_row
 
 
 @dataclass(frozen=True)
@@ -112,10 +113,4 @@ def content_similarity(content: CatalogContent, rows: np.ndarray, embedding_shar
     ent = content.entities[rows]
     sim = embedding_share * (emb @ emb.T) + (1.0 - embedding_share) * np.asarray((ent @ ent.T).todense())
     sim = np.clip(sim.astype(np.float32), 0.0, None)
-    np.fill_diagonal(sim, 0.0)
-    if 0 < neighbours < sim.shape[1]:
-        cut = np.argpartition(-sim, neighbours - 1, axis=1)[:, :neighbours]
-        kept = np.zeros_like(sim)
-        np.put_along_axis(kept, cut, np.take_along_axis(sim, cut, axis=1), axis=1)
-        sim = kept
-    return sim
+    return keep_top_per_row(sim, neighbours)

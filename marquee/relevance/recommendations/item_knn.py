@@ -15,6 +15,12 @@ def cosine_neighbours(matrix: sp.csr_matrix, neighbours: int = 100) -> np.ndarra
     norms[norms == 0] = 1.0
     normed = csc @ sp.diags(1.0 / norms)
     sim = np.asarray((normed.T @ normed).todense(), dtype=np.float32)
+    return keep_top_per_row(sim, neighbours)
+
+
+def keep_top_per_row(sim: np.ndarray, neighbours: int) -> np.ndarray:
+    """``sim`` with a zero diagonal and, in each row, only its ``neighbours`` largest values (0 keeps all):
+    the long tail of weak similarities is noise once summed over a history."""
     np.fill_diagonal(sim, 0.0)
     if 0 < neighbours < sim.shape[1]:
         cut = np.argpartition(-sim, neighbours - 1, axis=1)[:, :neighbours]
