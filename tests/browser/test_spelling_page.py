@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.browser.test_search_page import search
+
 pytestmark = pytest.mark.browser
 
 
@@ -17,12 +19,6 @@ def page(browser, base_url):
     page.wait_for_selector("#results li")
     yield page
     context.close()
-
-
-def search(page, text: str) -> None:
-    box = page.get_by_role("combobox", name="Search titles, people, genres")
-    box.fill(text)
-    box.press("Enter")
 
 
 def test_showing_results_for_the_correction_and_search_instead(page, artifacts):
