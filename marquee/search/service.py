@@ -498,6 +498,10 @@ class SearchService:
         missing = [h.id for h in page if h.id not in docs_all]
         docs = {**docs_all, **self.backend.get_documents(index, missing)} if missing else docs_all
         terms = query_terms(text, self._analyze)
+        if understood.titles:
+            # a typed title is marked whole, even where the understanding kept only some of its words as text
+            # ("cowboys" in "space cowboys" is also the western concept)
+            terms |= query_terms(request.q, self._analyze)
         hits = [self._shape(docs[h.id], h.score, terms, h if request.explain else None) for h in page if h.id in docs]
         facets = self._facets(index, None, [h.id for h in ranked]) if request.facets else {}
         return hits, total, facets
