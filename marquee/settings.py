@@ -50,6 +50,11 @@ class Settings:
     log_level: str = "info"
     trending_half_life_s: int = 3600  # "Trending now": half-life of the decayed play count (baseline: 24x longer)
     profile_half_life_s: int = 30 * 86_400  # a viewer's affinities and centroid halve in weight every 30 days
+    # Exploration (search/exploration.py): the share of /search first pages whose slots below the top
+    # ``exploration_keep`` show a replayable random draw from ranks keep+1..``exploration_depth``; 0 = off
+    exploration_rate: float = 0.0
+    exploration_keep: int = 5
+    exploration_depth: int = 30
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -92,6 +97,8 @@ def _coerce(name: str, default: Any, raw: Any) -> Any:
             return str(raw).lower() in ("1", "true", "yes", "on")
         if isinstance(default, int):
             return int(raw)
+        if isinstance(default, float):
+            return float(raw)
         if isinstance(default, tuple):
             if isinstance(raw, str):
                 return tuple(part.strip() for part in raw.split(",") if part.strip())

@@ -101,6 +101,8 @@ def to_search_request(params: SearchParams, default_rerank: str = "none") -> Sea
         understand=params.understand,
         facets=params.facets,
         spellcheck=params.spellcheck,
+        query_id=params.query_id,
+        explore=params.explore,
     )
 
 

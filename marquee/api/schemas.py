@@ -97,6 +97,11 @@ class SearchParams(FilterParams):
         default=True, description="false: search q exactly as typed (the page's \"search instead for\" link); "
         "true: a query with words the catalog does not hold and at most 3 matches is answered as corrected "
         "(understood.spelling)")
+    query_id: str | None = Field(
+        default=None, min_length=1, max_length=100, pattern=NO_NUL,
+        description="the query_id of an earlier answer, to get that search again (a reload, its next page): an "
+        "explored page comes back the same; omitted: a new id")
+    explore: bool = Field(default=True, description="false: never an explored page (tools that need the ranking)")
 
     @model_validator(mode="after")
     def _window(self) -> SearchParams:
@@ -213,6 +218,7 @@ class SearchHit(BaseModel):
     highlights: dict[str, str] = Field(description="HTML-escaped text with <mark> around matched terms")
     fields: dict[str, Any]
     explain: dict[str, Any] | None = None
+    explored: bool | None = Field(default=None, description="true: shown here by exploration, not by its rank")
 
 
 class FiredRule(BaseModel):
@@ -251,6 +257,8 @@ class SearchResponse(BaseModel):
         "all-understood query has no free text and is not reranked")
     index: str | None = None
     rules: RulesFired | None = Field(default=None, description="the query rules (merchandising) that fired, if any")
+    explored: bool = Field(default=False, description="true: below the top few, this page shows titles drawn at "
+                           "random from further down (exploration, MARQUEE_EXPLORATION_RATE; hits say which)")
 
 
 class Document(BaseModel):

@@ -16,6 +16,7 @@ from marquee.indexing.documents import DocumentWriter
 from marquee.indexing.reindex import EXPECTED_ERRORS
 from marquee.indexing.write_log import WriteLog
 from marquee.search.backends.base import UbiSink
+from marquee.search.exploration import ExplorationPolicy
 from marquee.search.query_rules import CURRENT, RuleSet
 from marquee.search.recommendations.rows import Recommender
 from marquee.search.recommendations.store import HalfLives
@@ -24,7 +25,7 @@ from marquee.search.service import SearchService, ServiceConfig
 from marquee.search.suggest import Suggester
 from marquee.search.understander import CatalogUnderstander
 from marquee.search.understanding.concepts import Concepts, default_concepts
-from marquee.settings import Settings
+from marquee.settings import Settings, SettingsError
 from marquee.storage import Database, DatabaseError
 from marquee.storage.query_rules import QueryRuleStore
 from marquee.storage.synonyms import SynonymStore
@@ -52,7 +53,8 @@ class MarqueeServices:
         self._synonym_store: SynonymStore | None = None
         self.understander = CatalogUnderstander(self.backend, concepts=self._concepts)
         self.search = SearchService(
-            self.backend, self.retriever, ServiceConfig(alias=settings.alias), rerankers=self.rerankers,
+            self.backend, self.retriever, ServiceConfig(alias=settings.alias, exploration=exploration_policy(settings)),
+            rerankers=self.rerankers,
             understander=self.understander,
             generation=generation, rules=self._query_rules,
         )
@@ -165,6 +167,14 @@ class MarqueeServices:
             self._applier.stop()
         self.backend.close()
         self.database.close()
+
+
+def exploration_policy(settings: Settings) -> ExplorationPolicy:
+    """The served exploration policy (``MARQUEE_EXPLORATION_RATE`` / ``_KEEP`` / ``_DEPTH``); off by default."""
+    try:
+        return ExplorationPolicy(settings.exploration_rate, settings.exploration_keep, settings.exploration_depth)
+    except ValueError as exc:
+        raise SettingsError(f"exploration settings: {exc}") from exc
 
 
 def services(app: Any) -> MarqueeServices:

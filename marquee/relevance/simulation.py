@@ -4,7 +4,8 @@ Each simulated viewer has a stable ``client_id``; a session (``session_id``) iss
 from a judgement list with a skewed, Zipf-like frequency (a few queries are very popular, most are rare), gets
 the ranking **from the running API** (``GET /search``, the first page of 10), examines it with position bias,
 clicks by the hidden grade with noise, dwells, and posts ``/events`` exactly as the search page does (one
-record with the impressions, one more per click with the impressions again). Nothing is called in process.
+record with the impressions, the ones a hit says exploration placed marked ``explored``, and one more per
+click with the impressions again). Nothing is called in process.
 
 Examination and clicks, two user models:
 
@@ -183,7 +184,9 @@ def simulate(
             record = {"query_id": body["query_id"], "query": query, "client_id": client_id,
                       "session_id": session_id, "application": "marquee-simulator",
                       "timestamp": clock.isoformat().replace("+00:00", "Z"),
-                      "impressions": [{"doc_id": doc, "position": rank} for rank, doc in enumerate(hits, start=1)]}
+                      "impressions": [{"doc_id": hit["id"], "position": rank, **({"explored": True} if
+                                                                                  hit.get("explored") else {})}
+                                      for rank, hit in enumerate(body["hits"], start=1)]}
             errors = 0 if not hits or api.post("/events", record) == 202 else 1
             grades = [max(0, min(3, int(qrels[query].get(doc, 0)))) for doc in hits]
             ranks = clicks_for(grades, user_model, rng)

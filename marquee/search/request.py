@@ -11,6 +11,7 @@ from marquee.search.fusion import FusionSpec
 from marquee.search.query_rules import CURRENT, parse_choice
 
 MAX_QUERY_CHARS = 512
+MAX_QUERY_ID_CHARS = 100  # what the event store accepts as a query_id
 MAX_SIZE = 100
 MAX_WINDOW = 1000
 PIPELINES = ("bm25", "dense", "hybrid")
@@ -35,12 +36,18 @@ class SearchRequest:
     fusion: FusionSpec | None = None
     spellcheck: bool = True  # False: the query exactly as typed ("search instead for ..."), never corrected
     rules: str = CURRENT  # query rules: current, none or a rule-set version (an experiment variant)
+    query_id: str | None = None  # None: a new one; given: the same search again (a reload, the next page)
+    explore: bool = False  # may the exploration policy reshuffle this page: live /search traffic only, never an
+    # evaluation (served_evaluation, gates and LTR training build requests without it and see the ranking)
 
     def __post_init__(self) -> None:
         if len(self.q) > MAX_QUERY_CHARS:
             raise SearchError("query_too_long", f"query has {len(self.q)} characters; the limit is {MAX_QUERY_CHARS}")
         if "\x00" in self.q:
             raise SearchError("invalid_query", "query contains a NUL character")
+        if self.query_id is not None and not (0 < len(self.query_id) <= MAX_QUERY_ID_CHARS
+                                              and "\x00" not in self.query_id):
+            raise SearchError("invalid_query_id", f"query_id must be 1 to {MAX_QUERY_ID_CHARS} characters")
         if not 0 <= self.size <= MAX_SIZE:
             raise SearchError("invalid_size", f"size must be between 0 and {MAX_SIZE}, got {self.size}")
         if self.offset < 0:

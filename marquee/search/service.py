@@ -17,6 +17,7 @@ from marquee.schema import CATALOG
 from marquee.search.analysis import analyzer
 from marquee.search.backends.base import Filters, IndexNotFound, LexicalQuery, SearchBackend
 from marquee.search.errors import NotFound, NotServing, RerankerUnavailable, SearchError
+from marquee.search.exploration import ExplorationPolicy, explore
 from marquee.search.features import Preference
 from marquee.search.fusion import FusedHit
 from marquee.search.highlight import highlight_full, query_terms, snippet
@@ -56,6 +57,7 @@ class ResultHit:
     highlights: dict[str, str]
     fields: dict[str, Any]
     explain: dict[str, Any] | None = None
+    explored: bool = False  # placed on the page by exploration, not by its rank
 
     def to_dict(self) -> dict[str, Any]:
         data = {
@@ -67,6 +69,8 @@ class ResultHit:
         }
         if self.explain is not None:
             data["explain"] = self.explain
+        if self.explored:
+            data["explored"] = True
         return data
 
 
@@ -99,6 +103,7 @@ class SearchResponse:
             "pipeline": self.pipeline,
             "rerank": self.rerank,
             "index": self.index,
+            "explored": any(h.explored for h in self.hits),
         }
 
 
@@ -133,6 +138,7 @@ class ServiceConfig:
     facet_size: int = 15
     fallback_size: int = 6
     few_hits: int = 10  # fewer with every understood filter: try the least confident one as a preference
+    exploration: ExplorationPolicy = field(default_factory=ExplorationPolicy)  # rate 0 (off) unless settings say
 
 
 @dataclass
@@ -236,6 +242,10 @@ class SearchService:
 
     def search(self, request: SearchRequest) -> SearchResponse:
         started = time.perf_counter()
+        if request.query_id is None:
+            # The id is known before ranking: exploration draws by it. A deeper page explores only under the
+            # id of the first page (its draw); under a new id it could repeat or skip an explored title.
+            request = replace(request, query_id=uuid.uuid4().hex, explore=request.explore and request.offset == 0)
         index = self.served_index()
         effect = self._rules_effect(request)
         understood, parsed = self._understand(request, index)
@@ -269,7 +279,7 @@ class SearchService:
                 if rule is not None:
                     hit.explain = {**(hit.explain or {}), "rule": rule}
         took = (time.perf_counter() - started) * 1000.0
-        return SearchResponse(uuid.uuid4().hex, took, page.total, page.hits, page.facets, info, request.pipeline,
+        return SearchResponse(request.query_id, took, page.total, page.hits, page.facets, info, request.pipeline,
                               index, request.rerank, page.exact, fallback, effect)
 
     def _widen(self, request: SearchRequest, index: str, understood: _Understood, parsed: Understanding, page: _Page,
@@ -494,6 +504,10 @@ class SearchService:
         if effect is not None:
             ranked, changed = self._merchandised_hits(request, index, ranked, effect)
             total += changed
+        placed = self._explore(request, ranked)
+        if placed:
+            order = {doc_id: n for n, doc_id in enumerate(placed[0])}
+            ranked = sorted(ranked, key=lambda h: order[h.id])
         page = ranked[request.offset : request.offset + request.size]
         missing = [h.id for h in page if h.id not in docs_all]
         docs = {**docs_all, **self.backend.get_documents(index, missing)} if missing else docs_all
@@ -503,8 +517,20 @@ class SearchService:
             # ("cowboys" in "space cowboys" is also the western concept)
             terms |= query_terms(request.q, self._analyze)
         hits = [self._shape(docs[h.id], h.score, terms, h if request.explain else None) for h in page if h.id in docs]
+        if placed:
+            for hit in hits:
+                hit.explored = hit.id in placed[1]
         facets = self._facets(index, None, [h.id for h in ranked]) if request.facets else {}
         return hits, total, facets
+
+    def _explore(self, request: SearchRequest, ranked: list[FusedHit]) -> tuple[list[str], frozenset[str]] | None:
+        """The exploration policy's draw for this search (keyed by its ``query_id``): the order to serve and the
+        ids it placed, or None when the page is served as ranked (policy off or not drawn, a sorted listing, an
+        evaluation's request)."""
+        if not request.explore or request.sort != "relevance" or request.query_id is None:
+            return None
+        order, placed = explore([h.id for h in ranked], request.size, request.query_id, self.config.exploration)
+        return (order, frozenset(placed)) if placed else None
 
     def _merchandise(
         self, request: SearchRequest, index: str, ranked: list[str], effect: Effect

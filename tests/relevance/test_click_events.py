@@ -109,7 +109,7 @@ def test_events_and_judgments_share_one_database(tmp_path):
     JudgmentStore(path).close()
     conn = sqlite3.connect(path)
     assert conn.execute("SELECT component, MAX(version) FROM schema_version GROUP BY component ORDER BY 1").fetchall() \
-        == [("clicks", 1), ("judgments", 2)]
+        == [("clicks", 2), ("judgments", 2)]
     conn.close()
 
 

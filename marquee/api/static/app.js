@@ -285,7 +285,8 @@
   }
   function sendImpressions(body) {
     state.last = { query_id: body.query_id, query: state.q || "*", application: "marquee-web", ...identity(),
-                   impressions: body.hits.map((h, i) => ({ doc_id: h.id, position: state.from + i + 1 })) };
+                   impressions: body.hits.map((h, i) => ({ doc_id: h.id, position: state.from + i + 1,
+                                                           ...(h.explored ? { explored: true } : {}) })) };
     if (body.hits.length) post({ ...state.last, timestamp: new Date().toISOString() });
   }
   function sendClick(id, position) {

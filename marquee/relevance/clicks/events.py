@@ -51,6 +51,8 @@ class Impression(BaseModel):
 
     doc_id: str = Field(min_length=1, max_length=MAX_ID)
     position: StrictInt = Field(ge=1, le=MAX_RESULTS, description="1-based rank on the result page")
+    explored: bool = Field(default=False, description="shown here by exploration (the /search hit said "
+                           "explored), not by its rank: randomised evidence for the click models")
 
 
 class Click(BaseModel):
@@ -117,7 +119,8 @@ class SearchEvent(BaseModel):
                   if v is not None}
         events = [
             {**common, "action_name": "impression", "timestamp": _iso(self.timestamp),
-             "event_attributes": {"object": {"object_id": i.doc_id}, "position": {"ordinal": i.position}}}
+             "event_attributes": {"object": {"object_id": i.doc_id}, "position": {"ordinal": i.position},
+                                  **({"explored": True} if i.explored else {})}}
             for i in self.impressions
         ]
         for c in self.clicks:
@@ -147,7 +150,7 @@ class SearchEvent(BaseModel):
                 "position": (attributes.get("position") or {}).get("ordinal"),
             }
             if action == "impression":
-                impressions.append(item)
+                impressions.append({**item, "explored": bool(attributes.get("explored", False))})
             else:
                 clicks.append({**item, "dwell_ms": attributes.get("dwell_ms"), "timestamp": event.get("timestamp")})
         if not impressions:

@@ -17,6 +17,8 @@ class Session:
     query: str
     docs: tuple[str, ...]
     clicked: frozenset[str] = frozenset()
+    explored: frozenset[str] = frozenset()
+    """Documents placed on the page by exploration (a random draw from further down), not by their rank."""
 
     def __post_init__(self) -> None:
         if len(set(self.docs)) != len(self.docs):
@@ -31,11 +33,13 @@ class Session:
         return max((rank for rank, doc in enumerate(self.docs, start=1) if doc in self.clicked), default=0)
 
 
-def make_session(query: str, ranked: Iterable[tuple[int, str]], clicked_ranks: Iterable[int] = ()) -> Session:
+def make_session(query: str, ranked: Iterable[tuple[int, str]], clicked_ranks: Iterable[int] = (),
+                 explored_ranks: Iterable[int] = ()) -> Session:
     """Build a session from (rank, doc) pairs that may have gaps or repeats.
 
     Ranks are 1-based. Only the contiguous prefix 1..n is kept (a gap means we do not know what the user
-    saw there); a document shown twice keeps its first rank. Clicks are given by rank, as logs record them.
+    saw there); a document shown twice keeps its first rank. Clicks (and the ranks exploration placed) are given
+    by rank, as logs record them.
     """
     by_rank = dict(sorted(ranked))
     docs: list[str] = []
@@ -48,4 +52,5 @@ def make_session(query: str, ranked: Iterable[tuple[int, str]], clicked_ranks: I
             rank_to_doc[rank] = doc
         rank += 1
     clicked = frozenset(rank_to_doc[r] for r in clicked_ranks if r in rank_to_doc)
-    return Session(query, tuple(docs), clicked)
+    explored = frozenset(rank_to_doc[r] for r in explored_ranks if r in rank_to_doc)
+    return Session(query, tuple(docs), clicked, explored)

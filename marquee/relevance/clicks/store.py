@@ -46,6 +46,9 @@ CREATE TABLE clicks (
     UNIQUE (query_id, position, timestamp)
 )
 """),
+    Migration(2, "impressions placed by exploration", """
+ALTER TABLE impressions ADD COLUMN explored INTEGER NOT NULL DEFAULT 0 CHECK (explored IN (0, 1))
+"""),
 )
 
 
@@ -96,8 +99,8 @@ class EventStore(Store):
                 continue
             if imp.doc_id in shown.values():
                 raise EventConflict(f"query_id {event.query_id!r} already showed {imp.doc_id!r} elsewhere")
-            conn.execute("INSERT INTO impressions (query_id, position, doc_id) VALUES (?, ?, ?)",
-                         (event.query_id, imp.position, imp.doc_id))
+            conn.execute("INSERT INTO impressions (query_id, position, doc_id, explored) VALUES (?, ?, ?, ?)",
+                         (event.query_id, imp.position, imp.doc_id, int(imp.explored)))
             shown[imp.position] = imp.doc_id
             added += 1
         clicks = 0
@@ -130,10 +133,14 @@ class EventStore(Store):
 
     def sessions(self, *, lowercase_queries: bool = True, since: str | None = None) -> list[Session]:
         """Every recorded query as a click-model session, keyed by its (lower-cased) query text; with ``since``
-        (an ISO-8601 UTC time) only queries the server received from then on."""
+        (an ISO-8601 UTC time) only queries the server received from then on. Impressions placed by exploration
+        are the sessions' ``explored`` documents."""
         shown: dict[str, list[tuple[int, str]]] = defaultdict(list)
-        for r in self._conn.execute("SELECT query_id, position, doc_id FROM impressions"):
+        explored: dict[str, list[int]] = defaultdict(list)
+        for r in self._conn.execute("SELECT query_id, position, doc_id, explored FROM impressions"):
             shown[r["query_id"]].append((r["position"], r["doc_id"]))
+            if r["explored"]:
+                explored[r["query_id"]].append(r["position"])
         clicked: dict[str, list[int]] = defaultdict(list)
         for r in self._conn.execute("SELECT query_id, position FROM clicks"):
             clicked[r["query_id"]].append(r["position"])
@@ -145,7 +152,7 @@ class EventStore(Store):
             if r["query_id"] not in shown:
                 continue
             query = r["query"].lower() if lowercase_queries else r["query"]
-            out.append(make_session(query, shown[r["query_id"]], clicked[r["query_id"]]))
+            out.append(make_session(query, shown[r["query_id"]], clicked[r["query_id"]], explored[r["query_id"]]))
         return out
 
 
