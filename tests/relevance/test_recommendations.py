@@ -171,6 +171,17 @@ def test_paired_test_finds_no_difference_between_equal_runs_and_one_in_a_consist
     ours = np.linspace(0.2, 0.8, 40)
     gain = paired_test(ours, ours - 0.1 + np.linspace(-0.01, 0.01, 40))
     assert gain.p_randomisation < 0.001 and gain.mean_difference == pytest.approx(0.1)
+    assert (gain.wins, gain.ties, gain.losses) == (40, 0, 0)
+    assert 0.09 < gain.difference_ci95[0] < 0.1 < gain.difference_ci95[1] < 0.11
+
+
+def test_paired_test_counts_wins_ties_losses_and_relative_gain_on_three_users():
+    # differences 0.4, 0, -0.1: every sign flip has |mean| >= 0.1 (0.1 or 1/6), so p = 1 exactly
+    test = paired_test(np.array([0.5, 0.2, 0.3]), np.array([0.1, 0.2, 0.4]))
+    assert (test.wins, test.ties, test.losses) == (1, 1, 1)
+    assert test.mean_difference == pytest.approx(0.1) and test.relative_gain == pytest.approx(0.1 / (0.7 / 3))
+    assert test.p_randomisation == 1.0
+    assert -0.1 - 1e-12 <= test.difference_ci95[0] <= 0.1 <= test.difference_ci95[1] <= 0.4 + 1e-12
 
 
 def test_cold_items_get_the_prior_their_catalog_audience_predicts():
@@ -196,3 +207,20 @@ def test_fresh_slots_give_the_last_places_to_the_best_fresh_items():
     assert top_k_with_fresh(lead, 3, fresh, 1).tolist() == [4, 1, 2]  # a fresh item that ranks on its own stays
     history = np.array([5.0, 4.0, 3.0, 2.0, -np.inf, -np.inf])
     assert top_k_with_fresh(history, 3, fresh, 1).tolist() == [0, 1, 2]  # no candidate fresh item left
+
+
+def test_top_k_breaks_ties_by_the_given_rank():
+    scores = np.array([1.0, 0.0, 0.0, 0.0])
+    assert top_k(scores, 3).tolist() == [0, 1, 2]
+    assert top_k(scores, 3, tie_rank=np.array([0, 3, 1, 2])).tolist() == [0, 2, 3]
+
+
+def test_the_new_row_of_a_model_blind_to_cold_titles_does_not_follow_the_catalog_file_order():
+    # 12 titles, 2..11 cold; the scorer gives every title 0. Ranked by index, the new row would open with 2 and 3
+    # and find the target 2; with the fixed random tie order (seed 0: cold titles 6 and 11 first) it finds none
+    case = UserCase(1, np.array([0]), np.array([5.0]), np.array([0.0]), frozenset({2}))
+    cold = np.array([False, False, *[True] * 10])
+    metrics = evaluate(lambda rows, r, t: np.zeros(12), [case], cold, k=2)
+    assert metrics["new_row_recall@2"] == 0.0
+    catalog_order_hit = UserCase(1, np.array([0]), np.array([5.0]), np.array([0.0]), frozenset({6}))
+    assert evaluate(lambda rows, r, t: np.zeros(12), [catalog_order_hit], cold, k=2)["new_row_recall@2"] == 1.0

@@ -4,6 +4,7 @@ catalog with the hashing embedder: the stable JSON keys, and exit 2 with a clear
 import csv
 import gzip
 import json
+import math
 import random
 from pathlib import Path
 
@@ -145,3 +146,61 @@ def test_tune_recs_writes_settings_that_evaluate_recs_reads_back(built, capsys):
     config.write_text('{"lam": "x", "bogus": 1}')
     code, out = _evaluate(capsys, root, catalog, root / "folder", "--config", str(config))
     assert code == 2 and "--config" in out.err
+
+
+def _write_ratings(path: Path, rows) -> None:
+    with gzip.open(path, "wt", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(("userId", "movieId", "rating", "timestamp"))
+        writer.writerows(rows)
+
+
+@pytest.fixture(scope="module")
+def hand_made(tmp_path_factory):
+    """12 titles (movieId m is TMDB id 1000 + m - 1); training users rate only movies 1-4, in two blocks that never
+    meet ({1, 2} and {3, 4}), so EASE's and item-kNN's weights from 1 reach only 2 and from 3 only 4; movies 5-12 are
+    cold. Counts: 1: 2, 2: 2, 3: 3, 4: 2. Test user 1 watched 1 and later liked 2; test user 2 watched 3 and later
+    liked 4 and the cold 12 (and gave 2 a 3: not relevant)."""
+    root = tmp_path_factory.mktemp("hand")
+    catalog = _catalog(root / "tmdb.csv", 12)
+    folder = root / "folder"
+    folder.mkdir()
+    _write_ratings(folder / "train.csv.gz", [(10, 1, 4, 1), (10, 2, 4, 2), (11, 1, 3, 1), (11, 2, 5, 2), (12, 3, 4, 1),
+                                             (12, 4, 4, 2), (13, 3, 5, 1), (13, 4, 2, 2), (14, 3, 4, 1)])
+    _write_ratings(folder / "test_history.csv.gz", [(1, 1, 5, 10), (2, 3, 5, 10)])
+    _write_ratings(folder / "test_targets.csv.gz", [(1, 2, 5, 20), (2, 4, 5, 20), (2, 12, 4, 21), (2, 2, 3, 22)])
+    with gzip.open(folder / "links.csv.gz", "wt", newline="") as fh:
+        csv.writer(fh).writerows([("movieId", "tmdbId"), *((m, 1000 + m - 1) for m in range(1, 13))])
+    config = root / "collaborative.json"  # the blend with content, imputation and priors off: EASE (lambda 500)
+    config.write_text(json.dumps({"lam": 500.0, "cold_scale": 0.0, "blend": {"collaborative": 1.0, "content": 0.0,
+                                                                            "popularity": 0.0}}))
+    return root, catalog, folder, config
+
+
+def test_evaluate_recs_end_to_end_exact_figures_on_a_hand_made_folder(hand_made, capsys):
+    root, catalog, folder, config = hand_made
+    code, out = _evaluate(capsys, root, catalog, folder, "--config", str(config), "--baselines",
+                          "popularity,item_knn,ease")
+    assert code == 0, out.err
+    summary = json.loads(out.out)
+    assert (summary["users"], summary["items"], summary["cold_items"]) == (2, 12, 8)
+    assert (summary["train_users"], summary["train_interactions"]) == (5, 9)
+    ideal_2 = 1 + 1 / math.log2(3)  # two relevant items
+    # popularity, user 1: 3, 2, 4, 5 ... 11 (ties by catalog order): 2 at rank 2; user 2: 1, 2, 4, 5 ... 11: 4 at
+    # rank 3, the cold 12 nowhere; together the top 10s show 11 of the 12 titles
+    popularity = summary["baselines"]["popularity"]
+    assert popularity["ndcg@10"] == pytest.approx((1 / math.log2(3) + (1 / math.log2(4)) / ideal_2) / 2)
+    assert popularity["recall@10"] == pytest.approx(0.75)
+    assert popularity["coverage"] == pytest.approx(11 / 12)
+    assert popularity["cold_recall@10"] == 0.0 and popularity["cold_users"] == 1
+    # EASE and item-kNN, user 1: 2 first; user 2: 4 first, then the zero scores in catalog order (1, 2, 5 ... 11)
+    for name in ("ease", "item_knn"):
+        collaborative = summary["baselines"][name]
+        assert collaborative["ndcg@10"] == pytest.approx((1 + 1 / ideal_2) / 2), name
+        assert collaborative["recall@10"] == pytest.approx(0.75) and collaborative["cold_recall@10"] == 0.0
+        assert collaborative["coverage"] == pytest.approx(11 / 12)
+    # the blend with every content part off is EASE itself: same figures, no gain, p = 1
+    assert summary["ndcg@10"] == pytest.approx(summary["baselines"]["ease"]["ndcg@10"])
+    assert summary["vs_best_baseline"]["baseline"] == "item_knn"
+    assert summary["vs_best_baseline"]["mean_difference"] == pytest.approx(0.0, abs=1e-12)
+    assert summary["vs_best_baseline"]["p_randomisation"] == 1.0

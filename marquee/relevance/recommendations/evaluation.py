@@ -23,6 +23,7 @@ from marquee.search.recommendations.scoring import (
 
 RELEVANT_RATING = 4.0
 K = 10
+TIE_SEED = 0
 
 Scorer = Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
 
@@ -66,8 +67,12 @@ def evaluate(scorer: Scorer, cases: Sequence[UserCase], cold: np.ndarray, k: int
     """Mean metrics plus ``per_user`` ndcg (for paired tests). ``cold``: boolean mask of items with no training
     interaction; ``fresh_slots``: places of the top k kept for them (:func:`top_k_with_fresh`).
     ``new_row_recall@k``: the recall of a user's cold relevant items in a row of cold items only (a "New for you"
-    row: the model's scores restricted to titles nobody has interacted with yet)."""
+    row: the model's scores restricted to titles nobody has interacted with yet). Ties in that row are broken by
+    a fixed random order of the catalog, not by its file order: a model that cannot tell cold titles apart (every
+    collaborative baseline scores them all 0) must not inherit whatever the file is sorted by (TMDB 5000 is sorted
+    by budget, itself a popularity signal)."""
     ndcgs, recalls, colds, rankings, rows = [], [], [], [], []
+    tie_rank = np.random.default_rng(TIE_SEED).permutation(len(cold))
     cold_set = set(np.flatnonzero(cold).tolist())
     for case in cases:
         scores = np.asarray(scorer(case.rows, case.ratings, case.timestamps), dtype=np.float64).copy()
@@ -79,7 +84,7 @@ def evaluate(scorer: Scorer, cases: Sequence[UserCase], cold: np.ndarray, k: int
         colds.append(cold_recall_at(ranked, case.relevant, cold_set, k))
         if not np.isnan(colds[-1]):
             scores[~cold] = -np.inf
-            rows.append(cold_recall_at(top_k(scores, k).tolist(), case.relevant, cold_set, k))
+            rows.append(cold_recall_at(top_k(scores, k, tie_rank).tolist(), case.relevant, cold_set, k))
     cold_values = [c for c in colds if not np.isnan(c)]
     return {
         f"ndcg@{k}": float(np.mean(ndcgs)) if ndcgs else 0.0,

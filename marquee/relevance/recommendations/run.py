@@ -4,7 +4,7 @@ and compare marquee's blend with the best baseline (paired over users)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
@@ -115,7 +115,5 @@ def evaluate_recs(dataset_dir: Path, catalog: Path, fmt: str, embedder: Embedder
         key = f"ndcg@{K}"
         best = max(measured, key=lambda name: measured[name][key])
         test = paired_test(np.array(ours["per_user"]), np.array(measured[best]["per_user"]))
-        summary["vs_best_baseline"] = {"baseline": best, "relative_gain": test.relative_gain,
-                                       "mean_difference": test.mean_difference, "p_randomisation": test.p_randomisation,
-                                       "p_t_test": test.p_t_test}
+        summary["vs_best_baseline"] = {"baseline": best, **asdict(test)}
     return summary

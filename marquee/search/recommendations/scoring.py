@@ -111,12 +111,13 @@ def score_items(tables: ItemTables, history_rows: Sequence[int] | np.ndarray,
     return scores
 
 
-def top_k(scores: np.ndarray, k: int) -> np.ndarray:
-    """Indices of the ``k`` best finite scores, best first; ties by lower index (deterministic)."""
+def top_k(scores: np.ndarray, k: int, tie_rank: np.ndarray | None = None) -> np.ndarray:
+    """Indices of the ``k`` best finite scores, best first; ties by lower ``tie_rank`` (default: the index itself),
+    so the order is deterministic."""
     finite = np.flatnonzero(np.isfinite(scores))
     if finite.size == 0 or k <= 0:
         return np.zeros(0, dtype=np.int64)
-    order = np.lexsort((finite, -scores[finite]))
+    order = np.lexsort((finite if tie_rank is None else tie_rank[finite], -scores[finite]))
     return finite[order[:k]]
 
 
