@@ -30,7 +30,7 @@ def test_a_judgement_file_is_scored_on_the_served_index(api_home, tmp_path, caps
     meta, run = written["meta"], written["run"]
     assert (meta["judgments"], meta["index"], meta["pipeline"], meta["embedding_model"]) == (
         str(path), "catalog-v0001", "bm25", "hashing-v1-384")
-    assert meta["marquee_version"] and meta["fusion"]["normalization"] == "z_score"
+    assert meta["marquee_version"] and meta["fusion"]["normalization"] == "l2"
     from marquee.relevance.experiments.runs import load_run
 
     assert load_run(tmp_path / "run.json") == {q: d for q, d in run.items() if d}  # a run for compare and report

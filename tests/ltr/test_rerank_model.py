@@ -91,11 +91,11 @@ def test_rerankers_for_the_service(saved, tmp_path):
     assert list(mapping) == ["ltr"] and mapping["ltr"].k == 50 and mapping["ltr"].current().encoder == "encoder"
 
     meta = json.loads(target.with_suffix(".json").read_text())
-    meta["fusion"] = {**RetrievalConfig().fusion.__dict__, "weights": [0.6, 0.4]}  # as train-ltr records it
+    meta["fusion"] = {**RetrievalConfig().fusion.__dict__, "weights": [0.1, 0.9]}  # as train-ltr records it
     target.with_suffix(".json").write_text(json.dumps(meta))
     assert list(rerankers_for(settings, StubBackendForService(), FakeRetriever())) == ["ltr"]
     FakeRetriever.config = RetrievalConfig(fusion=FusionSpec(method="rrf"))
-    with pytest.raises(ModelMismatchError, match=r"trained on candidates fused with .*'z_score'.* this service fuses"
+    with pytest.raises(ModelMismatchError, match=r"trained on candidates fused with .*'l2'.* this service fuses"
                                                  r" with .*'rrf'"):
         rerankers_for(settings, StubBackendForService(), FakeRetriever())
 

@@ -33,10 +33,10 @@ def test_pipeline_mode_delegates_fusion_to_the_backend(tmp_path):
     assert candidates.fused[0].sub_scores == (None, None)
 
 
-def test_default_mode_is_client_side_with_the_train_tuned_fusion():
+def test_default_mode_is_client_side_with_the_fusion_that_generalises():
     config = RetrievalConfig()
     assert (config.hybrid_mode, config.fusion) == ("client", DEFAULT_FUSION)
-    assert (DEFAULT_FUSION.normalization, DEFAULT_FUSION.weights) == ("z_score", (0.6, 0.4))
+    assert (DEFAULT_FUSION.normalization, DEFAULT_FUSION.weights) == ("l2", (0.1, 0.9))
 
 
 def test_unknown_mode_is_rejected():
