@@ -20,16 +20,28 @@ from marquee.relevance.served_evaluation import served_run
 from marquee.search.backends.base import SearchBackend
 from marquee.search.rerank import LtrReranker, load_checked, rerankers_for
 from marquee.search.service import Reranker, SearchService, ServiceConfig
+from marquee.search.understander import CatalogUnderstander, ConceptSource, shipped_concepts
 from marquee.settings import Settings
+from marquee.storage.synonyms import SynonymStore
 
 Qrels = Mapping[str, Mapping[str, float]]
+
+
+def served_concepts(settings: Settings) -> ConceptSource:
+    """The vocabulary the server understands with (``PUT /admin/synonyms``), so that a gate measures what viewers
+    get: the shipped defaults only while the home has no database."""
+    if not settings.db_path.exists():
+        return shipped_concepts
+    return SynonymStore(settings.db_path).current
 
 
 def _service(settings: Settings, backend: SearchBackend, embedder: Embedder, index: str,
              rerankers: Mapping[str, Reranker] | None = None) -> SearchService:
     retriever = make_retriever(settings, backend, embedder)
     chosen = rerankers if rerankers is not None else rerankers_for(settings, backend, retriever)
-    return SearchService(backend, retriever, ServiceConfig(alias=settings.alias, index=index), rerankers=chosen)
+    understander = CatalogUnderstander(backend, concepts=served_concepts(settings))
+    return SearchService(backend, retriever, ServiceConfig(alias=settings.alias, index=index), rerankers=chosen,
+                         understander=understander)
 
 
 def _pipeline(service: SearchService) -> str:
