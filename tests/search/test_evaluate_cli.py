@@ -86,7 +86,7 @@ def test_the_fusion_setting_is_what_evaluate_measures(beir, capsys, monkeypatch,
     monkeypatch.setenv("MARQUEE_FUSION", json.dumps(flags["fusion"]))  # pasted from a printed result
     code, setting = evaluate(capsys, monkeypatch, tmp_path, "--dataset", str(beir), "--pipeline", "hybrid")
     assert code == 0 and setting["fusion"] == flags["fusion"]
-    assert setting["fusion"] == {"method": "rrf", "normalization": "z_score", "combination": "arithmetic_mean",
+    assert setting["fusion"] == {"method": "rrf", "normalization": "l2", "combination": "arithmetic_mean",
                                  "weights": [0.3, 0.7], "rank_constant": 5}
     timings = ("seconds", "index_build_seconds")
     assert {k: v for k, v in setting.items() if k not in timings} == {k: v for k, v in flags.items() if k not in timings}
