@@ -84,3 +84,22 @@ def ab_sample_size(baseline: float, mde: float, alpha: float = 0.05, power: floa
     za, zb = stats.norm.ppf(1 - alpha / 2), stats.norm.ppf(power)
     n = (za * math.sqrt(2 * pbar * (1 - pbar)) + zb * math.sqrt(p1 * (1 - p1) + p2 * (1 - p2))) ** 2 / mde ** 2
     return math.ceil(n)
+
+
+def bootstrap_clustered_mean(groups: Sequence[Sequence[float]], seed: int = 0, rounds: int = 2000,
+                             level: float = 0.95) -> tuple[float, float]:
+    """Percentile bootstrap of a per-query mean that resamples whole groups (a viewer's queries): A/B assigns
+    viewers, not queries, so one viewer's queries are not independent and resampling them singly is too narrow."""
+    groups = [g for g in groups if g]
+    if not groups:
+        return 0.0, 0.0
+    rng = random.Random(seed)
+    sums = [sum(g) for g in groups]
+    sizes = [len(g) for g in groups]
+    n = len(groups)
+    means = []
+    for _ in range(rounds):
+        picks = [rng.randrange(n) for _ in range(n)]
+        means.append(sum(sums[i] for i in picks) / sum(sizes[i] for i in picks))
+    means.sort()
+    return means[int(((1 - level) / 2) * rounds)], means[min(rounds - 1, int((1 - (1 - level) / 2) * rounds))]
