@@ -94,3 +94,36 @@ def test_the_enricher_writes_themes_and_language_into_the_index_source():
     assert source["themes"] == ["heist"]
     assert source["language"] == "en"
     assert source["other_text"] == ""
+
+
+def _regex_only_counts(tagger: ThemeTagger, document: Document) -> np.ndarray:
+    """The counts without the prefilter: every theme's regex run over the text."""
+    from marquee.enrichment.themes import theme_text
+
+    text = theme_text(document)
+    return np.array([[0 if p.pattern is None else len(set(p.pattern.findall(text))) for p in phrases]
+                     for phrases in (tagger._strong, tagger._weak)], dtype=np.float32)
+
+
+def test_the_word_prefilter_never_changes_a_keyword_count():
+    """Hand-made edges (starred endings, hyphens, phrases mid-sentence, words only inside longer words) and a
+    tenth of the bundled catalog: the prefiltered counts equal the regex-only ones, and the prefilter does skip."""
+    from pathlib import Path
+
+    from marquee.enrichment.readers import Reject, read_catalog
+
+    tagger = ThemeTagger(None)
+    hand = [doc("Zombieland", "Zombies! A zombie-hunting road trip; the zombified undead."),
+            doc("Heisting", "A heist, heists and a bank-heist crew plan the big score."),
+            doc("Sci-Fi Noel", "A sci-fi Christmas Eve in space: robots, santa's sleigh and the north pole."),
+            doc("Cookbook", "cookery is not cooking; overcooked cooks cook in a kitchen.", ["Cooking & Food"])]
+    catalog = Path(__file__).resolve().parents[2] / "data" / "netflix_titles.csv.gz"
+    sample = [d for d in read_catalog(catalog, "netflix") if not isinstance(d, Reject)][::10]
+    assert len(sample) == 881
+    found = 0
+    for document in hand + sample:
+        counts = tagger.keyword_counts(document)
+        assert np.array_equal(counts, _regex_only_counts(tagger, document)), document.id
+        found += int(counts.sum() > 0)
+    assert all(tagger.keyword_counts(d).sum() > 0 for d in hand)
+    assert 0 < found < len(hand) + len(sample)
