@@ -25,6 +25,7 @@ def create_app(settings: Settings | None = None, services: MarqueeServices | Non
         admin,
         docs,
         events,
+        experiments,
         health,
         judgments,
         page,
@@ -39,7 +40,7 @@ def create_app(settings: Settings | None = None, services: MarqueeServices | Non
     from marquee.api.metrics import init_metrics
 
     for module in (health, search, suggest, events, recommendations, admin, query_rules, synonyms, writes, judgments,
-                   docs, page):
+                   experiments, docs, page):
         app.register_blueprint(module.bp)
     init_metrics(app)
     init_access_log(app)

@@ -13,6 +13,7 @@ from flask import Flask, Response, jsonify
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from marquee.search.errors import NotFound, NotServing, RerankerUnavailable, SearchError
+from marquee.search.experiments import ExperimentConflict, ExperimentError, ExperimentNotFound
 from marquee.search.query_rules import RuleError, RulesChanged
 from marquee.storage import DatabaseError
 
@@ -64,6 +65,11 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(RuleError)
     def _rule_error(exc: RuleError) -> Response:  # a rule set refused: which field, for the editor to show
         return error_response(search_status(exc), exc.code, exc.message, details={"field": exc.field})
+
+    @app.errorhandler(ExperimentError)
+    def _experiment_error(exc: ExperimentError) -> Response:  # which field, as for a refused rule set
+        status = 404 if isinstance(exc, ExperimentNotFound) else 409 if isinstance(exc, ExperimentConflict) else 400
+        return error_response(status, exc.code, exc.message, details={"field": exc.field} if exc.field else None)
 
     @app.errorhandler(DatabaseError)
     def _storage_error(exc: DatabaseError) -> Response:  # the operator's problem, not the client's: say so

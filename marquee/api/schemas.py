@@ -102,6 +102,12 @@ class SearchParams(FilterParams):
         description="the query_id of an earlier answer, to get that search again (a reload, its next page): an "
         "explored page comes back the same; omitted: a new id")
     explore: bool = Field(default=True, description="false: never an explored page (tools that need the ranking)")
+    client_id: str | None = Field(
+        default=None, min_length=1, max_length=100, pattern=NO_NUL,
+        description="the viewer (as sent to POST /events): an A/B experiment assigns it an arm; omitted, the "
+        "search is not in an A/B experiment")
+    session_id: str | None = Field(default=None, min_length=1, max_length=100, pattern=NO_NUL,
+                                   description="the viewer's session, kept with an experiment's served page")
 
     @model_validator(mode="after")
     def _window(self) -> SearchParams:
@@ -240,6 +246,14 @@ class Fallback(BaseModel):
     hits: list[SearchHit]
 
 
+class ExperimentBlock(BaseModel):
+    id: str
+    kind: Literal["ab", "interleaving"]
+    arm: str | None = Field(default=None, description="A/B: the viewer's arm (null: not in the experiment, see note)")
+    teams: list[str] | None = Field(default=None, description="interleaving: the arm that placed each hit")
+    note: str | None = None
+
+
 class SearchResponse(BaseModel):
     query_id: str = Field(description="send it back with POST /events")
     took_ms: float = Field(ge=0)
@@ -259,6 +273,8 @@ class SearchResponse(BaseModel):
     rules: RulesFired | None = Field(default=None, description="the query rules (merchandising) that fired, if any")
     explored: bool = Field(default=False, description="true: below the top few, this page shows titles drawn at "
                            "random from further down (exploration, MARQUEE_EXPLORATION_RATE; hits say which)")
+    experiment: ExperimentBlock | None = Field(
+        default=None, description="set when an online experiment served this search (GET /admin/experiments)")
 
 
 class Document(BaseModel):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from typing import Any
@@ -16,6 +17,8 @@ from marquee.indexing.documents import DocumentWriter
 from marquee.indexing.reindex import EXPECTED_ERRORS
 from marquee.indexing.write_log import WriteLog
 from marquee.search.backends.base import UbiSink
+from marquee.search.experiment_serving import ExperimentServing, Exposure
+from marquee.search.experiments import Experiment
 from marquee.search.exploration import ExplorationPolicy
 from marquee.search.query_rules import CURRENT, RuleSet
 from marquee.search.recommendations.rows import Recommender
@@ -27,8 +30,11 @@ from marquee.search.understander import CatalogUnderstander
 from marquee.search.understanding.concepts import Concepts, default_concepts
 from marquee.settings import Settings, SettingsError
 from marquee.storage import Database, DatabaseError
+from marquee.storage.experiments import ExperimentStore
 from marquee.storage.query_rules import QueryRuleStore
 from marquee.storage.synonyms import SynonymStore
+
+log = logging.getLogger(__name__)
 
 
 class MarqueeServices:
@@ -58,6 +64,8 @@ class MarqueeServices:
             understander=self.understander,
             generation=generation, rules=self._query_rules,
         )
+        self._experiment_store: ExperimentStore | None = None
+        self.experiments = ExperimentServing(self.search, self._running_experiment, self._record_exposure)
         self.suggester = Suggester(self.backend, generation)
         self.recommendations = Recommender(self.search, self.database, HalfLives(
             float(settings.profile_half_life_s), float(settings.trending_half_life_s)))
@@ -115,6 +123,33 @@ class MarqueeServices:
             if self._synonym_store is None:
                 self._synonym_store = SynonymStore(self.database)
             return self._synonym_store
+
+    @property
+    def experiment_store(self) -> ExperimentStore:
+        """Online experiments (``/admin/experiments``), opened on first use in this process."""
+        with self._writes_lock:
+            if self._experiment_store is None:
+                self._experiment_store = ExperimentStore(self.database)
+            return self._experiment_store
+
+    def _running_experiment(self) -> Experiment | None:
+        """The experiment a search runs under, read on every search (a create or stop through any worker
+        applies from the next search). No database yet, or an unusable one: none (searches go on)."""
+        if self._experiment_store is None and not self.settings.db_path.exists():
+            return None
+        try:
+            return self.experiment_store.running()
+        except DatabaseError:
+            return None
+
+    def _record_exposure(self, exposure: Exposure) -> None:
+        """What an experiment page showed; a store failure is logged and the page still served (its clicks
+        then count as unknown query ids in the report)."""
+        try:
+            self.experiment_store.record(exposure)
+        except DatabaseError as exc:
+            log.warning("experiment %s: page of query %s not recorded: %s", exposure.experiment_id,
+                        exposure.query_id, exc)
 
     def _concepts(self) -> tuple[int, Concepts]:
         """The concepts a search understands with, their version read on every search (one indexed query), so a

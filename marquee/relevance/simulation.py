@@ -2,10 +2,11 @@
 
 Each simulated viewer has a stable ``client_id``; a session (``session_id``) issues one or more queries drawn
 from a judgement list with a skewed, Zipf-like frequency (a few queries are very popular, most are rare), gets
-the ranking **from the running API** (``GET /search``, the first page of 10), examines it with position bias,
-clicks by the hidden grade with noise, dwells, and posts ``/events`` exactly as the search page does (one
-record with the impressions, the ones a hit says exploration placed marked ``explored``, and one more per
-click with the impressions again). Nothing is called in process.
+the ranking **from the running API** (``GET /search`` with its ``client_id``, by which an A/B experiment assigns
+arms; the first page of 10), examines it with position bias, clicks by the hidden grade with noise, dwells,
+and posts ``/events`` exactly as the search page does (one record with the impressions, the ones a hit says
+exploration placed marked ``explored``, and one more per click with the impressions again). Nothing is called
+in process.
 
 Examination and clicks, two user models:
 
@@ -174,6 +175,7 @@ def simulate(
         while True:
             query = queries.draw(rng)
             status, body = api.get("/search", {"q": query, "size": str(PAGE_SIZE), "facets": "false",
+                                               "client_id": client_id, "session_id": session_id,
                                                **(search_params or {})})
             issued += 1
             if status != 200:

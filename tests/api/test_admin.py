@@ -36,6 +36,11 @@ ADMIN_ROUTES = [
     ("POST", "/admin/rules/restore"),
     ("PUT", "/admin/rules/r1"),
     ("DELETE", "/admin/rules/r1"),
+    ("POST", "/admin/experiments"),
+    ("GET", "/admin/experiments"),
+    ("GET", "/admin/experiments/e1"),
+    ("POST", "/admin/experiments/e1/stop"),
+    ("GET", "/admin/experiments/e1/report"),
     ("DELETE", "/users/c1"),
 ]
 WRONG_KEYS = ["wrong", ADMIN_KEY[:-1], ADMIN_KEY + "x", ADMIN_KEY.upper(), "é" * 40, "x" * 5000]
@@ -46,7 +51,8 @@ def test_the_list_covers_every_secured_operation_in_the_spec(client):
     secured = {(m.upper(), p) for p, ops in spec["paths"].items() for m, op in ops.items() if op.get("security")}
     listed = {(m, p.replace("0123456789abcdef0123456789abcdef", "{job_id}").replace("some-list", "{name}")
                .replace("/admin/documents/s1", "/admin/documents/{doc_id}")
-                   .replace("/admin/rules/r1", "/admin/rules/{rule_id}").replace("/users/c1", "/users/{client_id}")) for m, p in ADMIN_ROUTES}
+                   .replace("/admin/rules/r1", "/admin/rules/{rule_id}").replace("/users/c1", "/users/{client_id}")
+               .replace("/admin/experiments/e1", "/admin/experiments/{experiment_id}")) for m, p in ADMIN_ROUTES}
     assert listed == secured
 
 

@@ -222,6 +222,7 @@ def test_interleaving_report_on_a_hand_made_case(store):
     store.attribute("q10", ["c", "b"])
     report = experiment_report(store, "il")
     assert (report["wins"], report["ties"], report["losses"]) == (9, 1, 1)
+    assert report["clicks"] == {"control": 10, "bm25": 2}
     assert report["queries"] == 12 and report["queries_with_clicks"] == 11
     assert report["preference"] == pytest.approx(8 / 11)
     assert report["sign_test_p"] == pytest.approx(22 / 1024)

@@ -4,7 +4,8 @@ My list actions.
 A body with an ``action_name`` is an :class:`~marquee.relevance.clicks.events.ItemAction`; any other is a
 :class:`~marquee.relevance.clicks.events.SearchEvent` (the click store's own model, so the API and the store
 share one contract), stored in the SQLite event store under ``settings.db_path``. In the same transaction, the
-clicks and actions update the viewer's profile and the trending counters (``search/recommendations``).
+clicks and actions update the viewer's profile and the trending counters (``search/recommendations``), and
+clicks are credited to the online experiment that served their query_id (``storage/experiments.py``).
 """
 
 from __future__ import annotations
@@ -59,10 +60,13 @@ def record_event() -> tuple[Response, int]:
                                 event.query_id) for c in event.clicks]
     docs = svc.recommendations.documents([i.doc_id for i in interactions]) if interactions else {}
     events, _ = EventStore(svc.database), svc.recommendations.store  # opened (migrated) outside the transaction
+    experiments = svc.experiment_store if event.clicks else None
     try:
         with svc.database.transaction():
             result = events.record(event)
             svc.recommendations.observe(interactions, docs)
+            if experiments is not None:  # credited to the arm or team that served them, or counted with a reason
+                experiments.attribute(event.query_id, [c.doc_id for c in event.clicks])
     except EventConflict as exc:
         raise ApiError(409, "event_conflict", str(exc)) from None
     if svc.ubi is not None:  # stored already (the 202 is about SQLite): a UBI failure is logged, not the client's

@@ -18,16 +18,21 @@ bp = Blueprint("search", __name__)
     "Search the catalog", {200: SearchResponse}, query=SearchParams, errors=(409, 503),
     description="Free text plus filters. Understood words (\"korean\", \"90s\") become filters listed in "
     "`understood`; `understand=false` turns that off. Reranked by the LTR model when one is loaded (unless "
-    "`rerank=none`); 409 when `rerank=ltr` has no model loaded.",
+    "`rerank=none`); 409 when `rerank=ltr` has no model loaded. While an online experiment runs, a relevance "
+    "search is served by the viewer's arm (A/B, by `client_id`) or by both rankers interleaved, and says so in "
+    "`experiment`.",
 ))
 def search() -> Response:
     params = parse_query(SearchParams, request.args)
     svc = services(current_app)
     search_request = to_search_request(params, svc.default_rerank)
     g.pipeline = search_request.pipeline + ("+" + search_request.rerank if search_request.rerank != "none" else "")
-    response = svc.search.search(search_request)
+    response, experiment = svc.experiments.search(search_request, params.client_id, params.session_id)
     g.query_id = response.query_id
-    return jsonify(response.to_dict())
+    body = response.to_dict()
+    if experiment is not None:
+        body["experiment"] = experiment
+    return jsonify(body)
 
 
 def _check_id(doc_id: str) -> None:

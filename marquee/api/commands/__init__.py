@@ -7,6 +7,7 @@ COMMAND_MODULES = (
     "marquee.api.commands.evaluate",
     "marquee.api.commands.judgments",
     "marquee.api.commands.experiments",
+    "marquee.api.commands.online",
     "marquee.api.commands.ltr",
     "marquee.api.commands.encoder",
     "marquee.api.commands.report",

@@ -41,7 +41,7 @@ def report(experiment: Experiment, outcomes: Sequence[QueryOutcome], excluded: M
     else:
         body = interleaving_report(experiment, outcomes, seed)
         served = len(outcomes)  # both arms are on every interleaved page
-    needed = _number(experiment.power.get("queries_per_arm"), 0)
+    needed = int(_number(experiment.power.get("queries_per_arm"), 0))
     reached = served >= needed
     body["horizon"] = {"queries_per_arm_needed": needed, "queries_per_arm_served": served, "reached": reached,
                        "note": "the verdict is final" if reached else "before the horizon a p-value read now is "
@@ -65,7 +65,8 @@ def interleaving_report(experiment: Experiment, outcomes: Sequence[QueryOutcome]
     srm = srm_p(coins, [0.5, 0.5])
     return {
         "queries": len(outcomes), "queries_with_clicks": len(per_query),
-        "arms": [arm_a, arm_b], "wins": wins, "ties": ties, "losses": losses,
+        "arms": [arm_a, arm_b], "clicks": {arm_a: sum(a for a, _ in credits), arm_b: sum(b for _, b in credits)},
+        "wins": wins, "ties": ties, "losses": losses,
         "preference": pref, "preference_ci": list(bootstrap_mean(per_query, seed=seed)),
         "sign_test_p": p, "better": better,
         "verdict": f"{better} is preferred" if better else "no significant preference",
