@@ -7,7 +7,8 @@ several gunicorn workers at once; ``/events`` credits clicks in the same databas
 and inserts in that one transaction, so two workers creating at once cannot both start one. Attribution is done
 here, server-side, from what was served (never from what a client says it was shown), and a click that cannot be
 credited is kept with its reason (unknown query id, expired, not in the experiment, not shown) so a report
-counts it instead of losing it.
+counts it instead of losing it. Erasing a viewer (``DELETE /users/<client_id>`` deletes every row with its
+``client_id``) takes its served pages with it (``ON DELETE CASCADE``); the report then counts without them.
 """
 
 from __future__ import annotations
@@ -67,7 +68,7 @@ MIGRATIONS = (
         );
         CREATE INDEX experiment_queries_experiment ON experiment_queries (experiment_id);
         CREATE TABLE experiment_shown (
-            query_id TEXT NOT NULL REFERENCES experiment_queries (query_id),
+            query_id TEXT NOT NULL REFERENCES experiment_queries (query_id) ON DELETE CASCADE,
             doc_id   TEXT NOT NULL,
             rank     INTEGER NOT NULL,
             team     TEXT NOT NULL,

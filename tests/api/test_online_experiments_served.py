@@ -136,3 +136,8 @@ def test_ab_assigns_each_viewer_by_its_hash_and_counts_what_it_cannot_credit(ser
     assert (status, missing["error"]["code"]) == (404, "not_found")
     status, listed = call(running.port, "GET", "/admin/experiments")
     assert [e["id"] for e in listed["experiments"]][:1] == ["ab-lexical"]
+    viewer = sorted(viewers)[0]  # erasing a viewer takes the pages the experiment served it
+    status, erased = call(running.port, "DELETE", f"/users/{viewer}")
+    assert status == 200 and erased["rows_elsewhere"]["experiment_queries"] > 0
+    status, after = call(running.port, "GET", "/admin/experiments/ab-lexical/report")
+    assert after["queries"] == report["queries"] - erased["rows_elsewhere"]["experiment_queries"]

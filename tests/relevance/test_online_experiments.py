@@ -267,3 +267,13 @@ def test_power_analysis_fixed_horizon():
     three = power_analysis("ab", 3, baseline_ctr=0.1, mde=0.02)
     assert three["alpha_per_comparison"] == 0.025 and three["queries_per_arm"] > 3841  # Bonferroni: more needed
     assert power_analysis("interleaving", 2, baseline_ctr=0.3, mde=0.1)["queries_per_arm"] == 2610
+
+
+def test_erasing_a_viewer_takes_its_served_pages_with_it(store):
+    create_experiment(store, ab())
+    store.record(exposure("a1", "ab-1", ["d1", "d2"], ["control"] * 2, arm="control", client="gone"))
+    store.record(exposure("a2", "ab-1", ["d1"], ["control"], arm="control", client="kept"))
+    with store.transaction() as conn:  # what DELETE /users/<client_id> does to every table with a client_id
+        conn.execute("DELETE FROM experiment_queries WHERE client_id = ?", ("gone",))
+    assert [o.query_id for o in store.outcomes("ab-1")] == ["a2"]
+    assert store._conn.execute("SELECT COUNT(*) FROM experiment_shown").fetchone()[0] == 1

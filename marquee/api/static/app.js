@@ -34,6 +34,8 @@
   async function search({ push = true } = {}) {
     const query = params();
     query.set("size", PAGE_SIZE);
+    const who = identity();  // an A/B experiment serves this viewer's arm (the page URL stays without them)
+    query.set("client_id", who.client_id); query.set("session_id", who.session_id);
     $("results").setAttribute("aria-busy", "true");
     let body, response;
     try {
