@@ -33,6 +33,9 @@ from marquee.search.experiments import (
 from marquee.storage.sqlite import Database, Migration, Store, utc_now
 
 ATTRIBUTION_WINDOW_SECONDS = 24 * 3600  # a click later than this after its page was served is expired
+# Why a click is not credited. unknown_query_id: no page of the running experiment has that id (lost, forged, or a
+# search that took no part: a browse, a sorted listing, a tool's explore=false request); expired: clicked after
+# the stop or beyond the window; not_in_experiment: an A/B search without client_id; not_shown: not on that page.
 UNKNOWN, EXPIRED, NOT_IN_EXPERIMENT, NOT_SHOWN = "unknown_query_id", "expired", "not_in_experiment", "not_shown"
 
 MIGRATIONS = (
