@@ -3,7 +3,7 @@ yields a 5xx and that every response (status, content type, body) matches the pu
 
 Admin GETs and the judgement upload carry a valid key so their real handlers are exercised; the admin operations
 that would re-index, flip the alias, deploy a model or write documents run without one (their 401 path). The normal suite runs over
-1,000 cases; the ``slow`` variant runs four times more.
+1,000 cases; the ``slow`` variant runs twice as many.
 """
 
 from __future__ import annotations
@@ -85,9 +85,10 @@ def test_invalid_requests_are_4xx_never_5xx(app, admin_headers):
 
 
 @pytest.mark.slow
-def test_openapi_contract_four_thousand_cases(app, admin_headers):
-    """Four times the normal run (ten times took 270 s, half the whole suite, for no finding the 4x run missed)."""
-    calls = run_all(app, admin_headers, per_operation=340)
-    assert sum(calls.values()) >= 4_000, calls
-    negative = run_all(app, admin_headers, per_operation=80, mode=GenerationMode.NEGATIVE)
-    assert sum(negative.values()) >= 600, negative
+def test_openapi_contract_two_thousand_more_cases(app, admin_headers):
+    """Twice the normal run. Four times took 205 s in CI, ten times 270 s (half the suite then), and neither
+    found anything the 2x run misses; the suite's time goes where a finding is likelier."""
+    calls = run_all(app, admin_headers, per_operation=170)
+    assert sum(calls.values()) >= 2_000, calls
+    negative = run_all(app, admin_headers, per_operation=40, mode=GenerationMode.NEGATIVE)
+    assert sum(negative.values()) >= 300, negative

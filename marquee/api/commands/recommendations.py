@@ -56,7 +56,8 @@ def _common(parser: argparse.ArgumentParser, folds: bool = False) -> None:
     parser.add_argument("--catalog", type=Path, required=True)
     parser.add_argument("--format", default="tmdb", help=FORMATS_HELP)
     parser.add_argument("--config", type=Path, default=None, help="blend settings JSON (default: the tuned ones)")
-    parser.add_argument("--threads", type=int, default=1, help="BLAS / implicit threads")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="BLAS and implicit threads (reproducible at 1); the encoder keeps its own")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
 
 
@@ -113,7 +114,7 @@ def run_evaluate_recs(args: argparse.Namespace, settings: Settings) -> int:
     try:
         config = _config(args)
         embedder, cache = _embedder_and_cache(settings)
-        with threadpool_limits(args.threads):
+        with threadpool_limits(args.threads, user_api="blas"):  # BLAS only: the encoder keeps its threads
             summary = evaluate_recs(args.dataset, args.catalog, args.format, embedder, cache, config, baselines,
                                     args.threads)
     except (RecsDataError, ValueError) as exc:
@@ -131,7 +132,7 @@ def run_tune_recs(args: argparse.Namespace, settings: Settings) -> int:
     try:
         config = _config(args)
         embedder, cache = _embedder_and_cache(settings)
-        with threadpool_limits(args.threads):
+        with threadpool_limits(args.threads, user_api="blas"):  # BLAS only: the encoder keeps its threads
             best, trials = tune(args.dataset, args.catalog, args.format, embedder, cache, config,
                                 log=lambda line: print(line, file=sys.stderr, flush=True))
     except (RecsDataError, ValueError) as exc:
@@ -154,7 +155,7 @@ def run_train_recs(args: argparse.Namespace, settings: Settings) -> int:
     try:
         config = _config(args)
         embedder, cache = _embedder_and_cache(settings)
-        with threadpool_limits(args.threads):
+        with threadpool_limits(args.threads, user_api="blas"):  # BLAS only: the encoder keeps its threads
             prepared = prepare(args.dataset, args.catalog, args.format, embedder, cache)
             train = build(prepared.dataset.train, prepared.dataset.links, prepared.index, config.train_rating_power)
             tables = fit_blend(train, prepared.content, config,
