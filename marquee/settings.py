@@ -50,6 +50,7 @@ class Settings:
     log_level: str = "info"
     trending_half_life_s: int = 3600  # "Trending now": half-life of the decayed play count (baseline: 24x longer)
     profile_half_life_s: int = 30 * 86_400  # a viewer's affinities and centroid halve in weight every 30 days
+    search_log_days: int = 30  # how long the search log behind /analytics keeps a search
     # Exploration (search/exploration.py): the share of /search first pages whose slots below the top
     # ``exploration_keep`` show a replayable random draw from ranks keep+1..``exploration_depth``; 0 = off
     exploration_rate: float = 0.0

@@ -23,6 +23,7 @@ def create_app(settings: Settings | None = None, services: MarqueeServices | Non
     register_error_handlers(app)
     from marquee.api.blueprints import (
         admin,
+        analytics,
         docs,
         events,
         experiments,
@@ -40,7 +41,7 @@ def create_app(settings: Settings | None = None, services: MarqueeServices | Non
     from marquee.api.metrics import init_metrics
 
     for module in (health, search, suggest, events, recommendations, admin, query_rules, synonyms, writes, judgments,
-                   experiments, docs, page):
+                   experiments, analytics, docs, page):
         app.register_blueprint(module.bp)
     init_metrics(app)
     init_access_log(app)

@@ -16,6 +16,7 @@ from marquee.indexing.applier import BackgroundApplier
 from marquee.indexing.documents import DocumentWriter
 from marquee.indexing.reindex import EXPECTED_ERRORS
 from marquee.indexing.write_log import WriteLog
+from marquee.relevance.clicks.store import EventStore, ShownQuery
 from marquee.search.backends.base import UbiSink
 from marquee.search.experiment_serving import ExperimentServing, Exposure
 from marquee.search.experiments import Experiment
@@ -32,6 +33,7 @@ from marquee.settings import Settings, SettingsError
 from marquee.storage import Database, DatabaseError
 from marquee.storage.experiments import ExperimentStore
 from marquee.storage.query_rules import QueryRuleStore
+from marquee.storage.search_log import LoggedSearch, SearchLogStore, SearchRow
 from marquee.storage.synonyms import SynonymStore
 
 log = logging.getLogger(__name__)
@@ -65,6 +67,7 @@ class MarqueeServices:
             generation=generation, rules=self._query_rules,
         )
         self._experiment_store: ExperimentStore | None = None
+        self._search_log: SearchLogStore | None = None
         self.experiments = ExperimentServing(self.search, self._running_experiment, self._record_exposure)
         self.suggester = Suggester(self.backend, generation)
         self.recommendations = Recommender(self.search, self.database, HalfLives(
@@ -131,6 +134,27 @@ class MarqueeServices:
             if self._experiment_store is None:
                 self._experiment_store = ExperimentStore(self.database)
             return self._experiment_store
+
+    @property
+    def search_log(self) -> SearchLogStore:
+        """The searches this server answered (``/analytics``), opened on first use in this process."""
+        with self._writes_lock:
+            if self._search_log is None:
+                self._search_log = SearchLogStore(self.database, float(self.settings.search_log_days))
+            return self._search_log
+
+    def log_search(self, search: LoggedSearch) -> None:
+        """Keep an answered search for analytics; a store failure is logged and the answer still served."""
+        try:
+            self.search_log.record(search)
+        except DatabaseError as exc:
+            log.warning("search %s not logged: %s", search.query_id, exc)
+
+    def analytics_window(self, since: str) -> tuple[list[SearchRow], list[ShownQuery]]:
+        """The searches logged and the events posted from ``since`` on (no database yet: none of either)."""
+        if self._search_log is None and not self.settings.db_path.exists():
+            return [], []
+        return self.search_log.rows(since), EventStore(self.database).outcomes(since)
 
     def _running_experiment(self) -> Experiment | None:
         """The experiment a search runs under, read on every search (a create or stop through any worker

@@ -9,6 +9,7 @@ from marquee.api.openapi import Operation, documented
 from marquee.api.params import parse_query, to_filters, to_search_request
 from marquee.api.schemas import MAX_ID_CHARS, Document, SearchParams, SearchResponse, SimilarParams, SimilarResponse
 from marquee.api.services import services
+from marquee.storage.search_log import LoggedSearch
 
 bp = Blueprint("search", __name__)
 
@@ -29,6 +30,11 @@ def search() -> Response:
     g.pipeline = search_request.pipeline + ("+" + search_request.rerank if search_request.rerank != "none" else "")
     response, experiment = svc.experiments.search(search_request, params.client_id, params.session_id)
     g.query_id = response.query_id
+    if search_request.q.strip() and search_request.sort == "relevance":  # a query, not a browse
+        served = response.pipeline + ("+" + response.rerank if response.rerank != "none" else "")
+        svc.log_search(LoggedSearch(response.query_id, search_request.offset, search_request.q, served,
+                                    response.total, response.took_ms, response.understood, params.client_id,
+                                    params.session_id))
     body = response.to_dict()
     if experiment is not None:
         body["experiment"] = experiment

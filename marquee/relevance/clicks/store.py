@@ -63,6 +63,17 @@ class RecordResult:
     clicks_added: int
 
 
+@dataclass(frozen=True)
+class ShownQuery:
+    """One recorded query as analytics reads it: which positions were shown and which were clicked (each once)."""
+
+    query_id: str
+    query: str
+    received_at: str
+    shown: tuple[int, ...]
+    clicked: tuple[int, ...]
+
+
 class EventStore(Store):
     """Search events in the marquee database (see :class:`marquee.storage.Store` for how it is opened)."""
 
@@ -126,6 +137,25 @@ class EventStore(Store):
             (since or "",)).fetchone()[0]
         return {"queries": int(row[0]), "sessions": int(row[1]), "clicks": int(clicks), "first_received": row[2],
                 "last_received": row[3], "since": since}
+
+    def outcomes(self, since: str, until: str | None = None) -> list[ShownQuery]:
+        """Per query received in [since, until): the positions shown and the positions clicked (analytics)."""
+        window = (since, until or "9999")
+        shown: dict[str, list[int]] = defaultdict(list)
+        for r in self._conn.execute(
+                "SELECT i.query_id, i.position FROM impressions i JOIN search_events e ON e.query_id = i.query_id"
+                " WHERE e.received_at >= ? AND e.received_at < ?", window):
+            shown[r["query_id"]].append(int(r["position"]))
+        clicked: dict[str, set[int]] = defaultdict(set)
+        for r in self._conn.execute(
+                "SELECT c.query_id, c.position FROM clicks c JOIN search_events e ON e.query_id = c.query_id"
+                " WHERE e.received_at >= ? AND e.received_at < ?", window):
+            clicked[r["query_id"]].add(int(r["position"]))
+        rows = self._conn.execute(
+            "SELECT query_id, query, received_at FROM search_events WHERE received_at >= ? AND received_at < ?"
+            " ORDER BY received_at, query_id", window)
+        return [ShownQuery(r["query_id"], r["query"], r["received_at"], tuple(sorted(shown[r["query_id"]])),
+                           tuple(sorted(clicked[r["query_id"]]))) for r in rows]
 
     def counts(self) -> dict[str, int]:
         return {table: int(self._conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])

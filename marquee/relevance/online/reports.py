@@ -21,10 +21,10 @@ from marquee.relevance.online.statistics import (
     bootstrap_mean,
     interleaving_outcomes,
     preference,
+    proportion,
     sign_test,
     srm_p,
     two_proportion_p,
-    wilson,
 )
 from marquee.search.experiments import AB, Experiment
 from marquee.storage.experiments import QueryOutcome
@@ -93,8 +93,8 @@ def ab_report(experiment: Experiment, outcomes: Sequence[QueryOutcome], seed: in
         clients[arm.name] = len(groups)
         arms[arm.name] = {
             "share": arm.share, "clients": len(groups), "queries": len(mine),
-            "ctr": _share(clicked, len(mine)),
-            "abandonment": _share(abandoned, len(with_results)),
+            "ctr": proportion(clicked, len(mine)),
+            "abandonment": proportion(abandoned, len(with_results)),
             "reciprocal_rank_first_click": _mean(rr, seed),
             **{f"clicks@{k}": _mean([[float(sum(1 for r, _ in o.clicks if r <= k)) for o in g] for g in groups], seed)
                for k in CLICKS_AT},
@@ -124,11 +124,6 @@ def ab_report(experiment: Experiment, outcomes: Sequence[QueryOutcome], seed: in
         "srm": {"unit": "client", "observed": dict(zip(clients, observed, strict=True)),
                 "expected_shares": {a.name: a.share for a in experiment.arms}, "p": srm, "mismatch": srm < SRM_ALPHA},
     }
-
-
-def _share(successes: int, n: int) -> dict[str, object]:
-    return {"value": successes / n if n else 0.0, "successes": successes, "n": n,
-            "wilson_95": list(wilson(successes, n))}
 
 
 def _mean(groups: Sequence[Sequence[float]], seed: int) -> dict[str, object]:

@@ -20,6 +20,12 @@ def wilson(successes: int, n: int, z: float = 1.959963984540054) -> tuple[float,
     return max(0.0, centre - half), min(1.0, centre + half)
 
 
+def proportion(successes: int, n: int) -> dict[str, object]:
+    """A proportion with its Wilson 95% interval, as every report shows one (0 in [0, 1] when n is 0)."""
+    return {"value": successes / n if n else 0.0, "successes": successes, "n": n,
+            "wilson_95": list(wilson(successes, n))}
+
+
 def sign_test(wins: int, losses: int) -> float:
     """Two-sided exact binomial sign test p-value on wins vs losses (ties dropped)."""
     n = wins + losses
