@@ -14,6 +14,8 @@ from collections import Counter
 
 import pytest
 
+from marquee.api.commands.judgments import read_queries
+from marquee.relevance.analytics import query_id_for
 from marquee.relevance.simulation import simulate
 from tests.api.served import ADMIN, Client, gunicorn, small_home
 
@@ -64,7 +66,7 @@ def test_every_simulated_search_and_click_is_counted_across_workers(served):
     assert sum(b["requests"] for b in data["latency"]["bm25"]) == sim.queries
 
 
-def test_the_query_set_export_lists_what_needs_judging(served):
+def test_the_query_set_export_lists_what_needs_judging(served, tmp_path):
     running, _, sim = served
     status, body = get(running.port, "/admin/analytics/to-judge", {"min_searches": "1", "low_ctr": "1"})
     assert status == 200
@@ -73,6 +75,9 @@ def test_the_query_set_export_lists_what_needs_judging(served):
     with_clicks = Counter(query for _, query, docs in sim.clicked if docs)
     below_one = {q for q in searched if with_clicks[q] < searched[q]}  # some search of it got no click
     assert sorted(text for _, text in lines) == sorted(below_one) and NOTHING in below_one
+    exported = tmp_path / "queries.tsv"
+    exported.write_bytes(body)
+    assert read_queries(exported) == {query_id_for(text): text for text in below_one}  # judgments import reads it
     status, body = get(running.port, "/admin/analytics/to-judge", {"min_searches": "1", "low_ctr": "0"})
     assert [line.split("\t")[1] for line in body.decode().splitlines()] == [NOTHING]  # only zero results remain
     status, body = get(running.port, "/admin/analytics", {"bucket": "week"})
