@@ -29,12 +29,18 @@ from marquee.enrichment.readers import ReadItem, Reject
 
 
 class Previous(NamedTuple):
-    """What an earlier enrichment produced for one document id."""
+    """What an earlier enrichment produced for one document id.
+
+    ``entities`` (every source, as ``(label, source, text)``) and ``themes`` are not reused: a re-index compares
+    them with the new version's (``indexing/drift.py``), read in the same pass over the served version. Plain
+    tuples, not :class:`Entity`: a served Netflix catalog holds about 236,000 entities, read at every re-index."""
 
     content_hash: str
     embedding_model: str
     embedding: np.ndarray | None
     ner_entities: tuple[Entity, ...]
+    entities: tuple[tuple[str, str, str], ...] = ()
+    themes: tuple[str, ...] = ()
 
 
 @dataclass

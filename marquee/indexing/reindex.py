@@ -25,6 +25,7 @@ from marquee.enrichment.pipeline import (
     read_enriched,
 )
 from marquee.enrichment.readers import read_catalog
+from marquee.indexing.drift import DriftReport, DriftRow, compare
 from marquee.indexing.duplicates import DuplicateReport, Record, find_duplicates
 from marquee.indexing.indexer import Indexer, IndexReport, SanityCheckFailed
 from marquee.indexing.locking import AliasBusy
@@ -55,11 +56,14 @@ class ReindexOutcome:
     stats: EnrichmentStats
     rejects_path: Path | None
     duplicates: DuplicateReport | None = None
+    drift: DriftReport | None = None
+    """From the served version to the new one; None for a first index (nothing was served)."""
 
     def as_dict(self) -> dict[str, Any]:
         return {**self.report.as_dict(), **self.stats.as_dict(), "reject_reasons": dict(self.stats.reject_reasons),
                 "rejects_file": str(self.rejects_path) if self.stats.rejected and self.rejects_path else None,
-                "duplicates": None if self.duplicates is None else self.duplicates.as_dict()}
+                "duplicates": None if self.duplicates is None else self.duplicates.as_dict(),
+                "drift": None if self.drift is None else self.drift.as_dict()}
 
 
 def default_rejects_path(home: Path, source: Path) -> Path:
@@ -115,10 +119,14 @@ def reindex_catalog(
     rejects = RejectsWriter(rejects_path)
 
     records: list[Record] = []
+    served: dict[str, Previous] = {}  # the served version as the indexer read it (its vectors, entities, themes)
+    written: list[DriftRow] = []
 
     def documents(previous: Mapping[str, Previous]) -> Iterator[EnrichedDocument]:
+        served.update(previous)
         for enriched in enricher.run(items, previous, rejects, stats):
             records.append(Record.of(enriched.document))
+            written.append(DriftRow.of_enriched(enriched))
             yield enriched
         # read to the end: what the version holds is now known, and goes into its record before the swap
         provenance.update(read=stats.read, rejected=stats.rejected, reject_reasons=dict(stats.reject_reasons),
@@ -135,7 +143,13 @@ def reindex_catalog(
         raise
     finally:
         rejects.close()
-    return ReindexOutcome(report, stats, rejects_path, find_duplicates(records))
+    drift = None
+    if report.previous is not None:
+        # what the new version holds: the last write of an id wins, a write the backend refused is not there
+        failed = {failure.id for failure in report.failed}
+        held = [row for row in {row.id: row for row in written}.values() if row.id not in failed]
+        drift = compare(report.previous, [DriftRow.of_previous(i, p) for i, p in served.items()], report.index, held)
+    return ReindexOutcome(report, stats, rejects_path, find_duplicates(records), drift)
 
 
 def index_enriched(

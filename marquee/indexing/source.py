@@ -12,7 +12,8 @@ from marquee.enrichment.document import Document, Entity
 from marquee.enrichment.pipeline import EnrichedDocument, Previous
 from marquee.schema import CATALOG, CatalogSchema
 
-REUSE_FIELDS = ("content_hash", "embedding_model", "embedding", "entity_records")
+REUSE_FIELDS = ("content_hash", "embedding_model", "embedding", "entity_records", "themes")
+"""What a re-index reads of every served document: what it may reuse, and what its drift report compares."""
 
 
 def to_index_source(enriched: EnrichedDocument, schema: CatalogSchema = CATALOG) -> dict[str, Any]:
@@ -46,4 +47,6 @@ def previous_from_source(row: Mapping[str, Any]) -> Previous:
         embedding_model=row.get("embedding_model") or "",
         embedding=None if vector is None else np.asarray(vector, dtype=np.float32),
         ner_entities=ner,
+        entities=tuple((r["label"], r["source"], r["text"]) for r in records),
+        themes=tuple(row.get("themes") or ()),
     )

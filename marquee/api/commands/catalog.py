@@ -20,6 +20,7 @@ from marquee.indexing.locking import AliasBusy
 from marquee.indexing.reindex import (
     EXPECTED_ERRORS,
     CatalogSource,
+    ReindexOutcome,
     count_rows,
     default_rejects_path,
     index_enriched,
@@ -213,7 +214,20 @@ def run_reindex(args: argparse.Namespace, settings: Settings) -> int:
     _print_counts(outcome.stats, rejects_path)
     if outcome.duplicates is not None:
         print(f"same work, several records: {json.dumps(outcome.duplicates.as_dict())}", file=sys.stderr)
+    _print_drift(outcome, args.progress)
     return 0
+
+
+def _print_drift(outcome: ReindexOutcome, progress: str) -> None:
+    """``--progress json``: one ``drift`` event on stdout (``drift: null`` for a first index); else lines for people
+    on stderr, beside the counts."""
+    if progress == "json":
+        drift = None if outcome.drift is None else outcome.drift.as_dict()
+        print(json.dumps({"event": "drift", "drift": drift}), flush=True)
+    elif outcome.drift is None:
+        print("drift: none (first version of the alias: nothing was served)", file=sys.stderr)
+    else:
+        print("\n".join(outcome.drift.summary_lines()), file=sys.stderr)
 
 
 def run_alias_show(args: argparse.Namespace, settings: Settings) -> int:
