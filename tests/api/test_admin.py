@@ -38,6 +38,8 @@ ADMIN_ROUTES = [
     ("DELETE", "/admin/rules/r1"),
     ("POST", "/admin/experiments"),
     ("GET", "/admin/experiments"),
+    ("GET", "/admin/analytics"),
+    ("GET", "/admin/analytics/to-judge"),
     ("GET", "/admin/experiments/e1"),
     ("POST", "/admin/experiments/e1/stop"),
     ("GET", "/admin/experiments/e1/report"),

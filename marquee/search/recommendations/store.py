@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -204,11 +204,23 @@ class RecommendationStore(Store):
             interactions = conn.execute("DELETE FROM rec_interactions WHERE client_id = ?", (client_id,)).rowcount
             profiles = conn.execute("DELETE FROM rec_profiles WHERE client_id = ?", (client_id,)).rowcount
             affinities = conn.execute("DELETE FROM rec_affinities WHERE client_id = ?", (client_id,)).rowcount
-            elsewhere = {}
-            for table in tables_with_column(conn, "client_id"):
+            # The viewer's searches by query_id too: a row keyed by a query id of theirs (a search logged before
+            # the page had sent the client_id) is theirs as well.
+            owned = tables_with_column(conn, "client_id")
+            query_ids = [r[0] for r in conn.execute("SELECT query_id FROM search_events WHERE client_id = ?",
+                                                    (client_id,))] if "search_events" in owned else []
+            elsewhere: dict[str, int] = {}
+            for table in owned:
                 if table.startswith("rec_"):
                     continue
                 elsewhere[table] = conn.execute(f'DELETE FROM "{table}" WHERE client_id = ?', (client_id,)).rowcount
+            for table in tables_with_column(conn, "query_id"):
+                if table.startswith("rec_") or not query_ids:
+                    continue
+                gone = sum(conn.execute(f'DELETE FROM "{table}" WHERE query_id IN ({",".join("?" * len(chunk))})',
+                                        chunk).rowcount for chunk in _chunks(query_ids, 500))
+                if gone:
+                    elsewhere[table] = elsewhere.get(table, 0) + gone
         return Erased(interactions, profiles, affinities, elsewhere)
 
     def _forget_trending(self, conn: sqlite3.Connection, doc_id: str, events: Iterable[tuple[float, float]],
@@ -284,3 +296,9 @@ def tables_with_column(conn: sqlite3.Connection, column: str) -> list[str]:
     """Every table of the database with a column of that name (any component's)."""
     names = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
     return sorted(n for n in names if any(c[1] == column for c in conn.execute(f'PRAGMA table_info("{n}")')))
+
+
+def _chunks(values: Sequence[str], size: int) -> Iterator[Sequence[str]]:
+    """Runs of at most ``size`` values (SQLite caps the parameters of one statement)."""
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
