@@ -35,8 +35,8 @@ from typing import Any, NamedTuple
 
 from marquee.search.backends.opensearch_bodies import FACET_ORDER, UBI_EVENTS, UBI_QUERIES
 
-__all__ = ["UBI_EVENTS", "UBI_QUERIES", "UbiFields", "events_of_queries_body", "events_summary_body",
-           "fields_from_mappings", "positions_body", "queries_summary_body", "top_queries_body",
+__all__ = ["CLICK", "IMPRESSION", "PRECISION", "UBI_EVENTS", "UBI_QUERIES", "UbiFields", "events_of_queries_body",
+           "events_summary_body", "fields_from_mappings", "positions_body", "queries_summary_body", "top_queries_body",
            "zero_result_candidates_body"]
 
 PRECISION = 40_000  # cardinality's maximum precision_threshold: counts below it are close to exact
