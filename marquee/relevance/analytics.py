@@ -95,7 +95,7 @@ def top_queries(searches: Sequence[SearchRow], shown: Sequence[ShownQuery], limi
         out.append({"query": query, "searches": len(rows), "zero_results": sum(1 for s in rows if s.total == 0),
                     "mean_total": sum(s.total for s in rows) / len(rows),
                     "ctr": proportion(sum(1 for q in posted if q.clicked), len(posted))})
-    return _most_searched(out, limit)
+    return most_searched(out, limit)
 
 
 def zero_result_queries(searches: Sequence[SearchRow], limit: int) -> list[dict[str, object]]:
@@ -106,7 +106,7 @@ def zero_result_queries(searches: Sequence[SearchRow], limit: int) -> list[dict[
             groups[s.normalized].append(s)
     out = [{"query": query, "searches": len(rows), "last_seen": rows[-1].received_at, "understood": rows[-1].reading}
            for query, rows in groups.items()]
-    return _most_searched(out, limit)
+    return most_searched(out, limit)
 
 
 def query_id_for(normalized: str) -> str:
@@ -141,10 +141,10 @@ def to_judge(searches: Sequence[SearchRow], shown: Sequence[ShownQuery], thresho
         if reasons:
             out.append({"id": query_id_for(query), "query": query, "searches": max(len(mine), zero[query]),
                         "ctr": ctr, "mean_first_click": mean_first, "zero_results": zero[query], "reasons": reasons})
-    return _most_searched(out, limit)
+    return most_searched(out, limit)
 
 
-def _most_searched(rows: list[dict[str, object]], limit: int) -> list[dict[str, object]]:
+def most_searched(rows: list[dict[str, object]], limit: int) -> list[dict[str, object]]:
     """Most searched first, ties by query text (so every answer is in one order)."""
     return sorted(rows, key=lambda r: (-cast(int, r["searches"]), str(r["query"])))[:limit]
 

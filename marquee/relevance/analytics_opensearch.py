@@ -17,7 +17,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from marquee.relevance.analytics import _most_searched
+from marquee.relevance.analytics import most_searched
 from marquee.relevance.online.statistics import proportion
 from marquee.search.backends.opensearch_analytics import (
     CLICK,
@@ -97,7 +97,7 @@ def top_queries(response: Response, clicked: set[str], limit: int) -> list[dict[
                      "ctr": proportion(sum(1 for i in ids if i in clicked), len(ids)),
                      "doc_count_error_upper_bound": sum(int(b.get("doc_count_error_upper_bound", 0)) for b in buckets),
                      "ids_left_out": sum(int(b["query_ids"].get("sum_other_doc_count", 0)) for b in buckets)})
-    return _most_searched(rows, limit)
+    return most_searched(rows, limit)
 
 
 def zero_result_queries(response: Response, with_events: set[str], limit: int) -> list[dict[str, object]]:
@@ -111,7 +111,7 @@ def zero_result_queries(response: Response, with_events: set[str], limit: int) -
                          "last_seen": max(str(b["last_seen"].get("value_as_string") or b["last_seen"]["value"])
                                           for b in buckets),
                          "unverified": sum(int(b["query_ids"].get("sum_other_doc_count", 0)) for b in buckets)})
-    return _most_searched(rows, limit)
+    return most_searched(rows, limit)
 
 
 def ubi_analytics(search: Search, fields: UbiFields, since: str, until: str, limit: int = 20,
