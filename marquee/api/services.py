@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from flask import Flask
 
@@ -30,13 +30,14 @@ from marquee.search.suggest import Suggester
 from marquee.search.understander import CatalogUnderstander
 from marquee.search.understanding.concepts import Concepts, default_concepts
 from marquee.settings import Settings, SettingsError
-from marquee.storage import Database, DatabaseError
+from marquee.storage import Database, DatabaseError, Store
 from marquee.storage.experiments import ExperimentStore
 from marquee.storage.query_rules import QueryRuleStore
 from marquee.storage.search_log import LoggedSearch, SearchLogStore, SearchRow
 from marquee.storage.synonyms import SynonymStore
 
 log = logging.getLogger(__name__)
+S = TypeVar("S", bound=Store)
 
 
 class MarqueeServices:
@@ -57,8 +58,7 @@ class MarqueeServices:
         self._write_log: WriteLog | None = None
         self._writes_lock = threading.RLock()  # reentrant: building the writer opens the write log
         generation = self._applied_position
-        self._rule_store: QueryRuleStore | None = None
-        self._synonym_store: SynonymStore | None = None
+        self._stores: dict[type[Store], Store] = {}  # the SQLite stores this process opened, by kind
         self.understander = CatalogUnderstander(self.backend, concepts=self._concepts)
         self.search = SearchService(
             self.backend, self.retriever, ServiceConfig(alias=settings.alias, exploration=exploration_policy(settings)),
@@ -66,8 +66,6 @@ class MarqueeServices:
             understander=self.understander,
             generation=generation, rules=self._query_rules,
         )
-        self._experiment_store: ExperimentStore | None = None
-        self._search_log: SearchLogStore | None = None
         self.experiments = ExperimentServing(self.search, self._running_experiment, self._record_exposure)
         self.suggester = Suggester(self.backend, generation)
         self.recommendations = Recommender(self.search, self.database, HalfLives(
@@ -111,37 +109,33 @@ class MarqueeServices:
         except DatabaseError:
             return 0
 
+    def _store(self, kind: type[S], *args: float) -> S:
+        """The process's one store of ``kind``, opened (and migrated) on first use."""
+        with self._writes_lock:
+            store = self._stores.get(kind)
+            if store is None:
+                store = self._stores[kind] = kind(self.database, *args)
+            return cast(S, store)
+
     @property
     def rule_store(self) -> QueryRuleStore:
         """The query rule sets (merchandising), opened on first use in this process."""
-        with self._writes_lock:
-            if self._rule_store is None:
-                self._rule_store = QueryRuleStore(self.database)
-            return self._rule_store
+        return self._store(QueryRuleStore)
 
     @property
     def synonym_store(self) -> SynonymStore:
         """The served understanding vocabulary (``/admin/synonyms``), opened on first use in this process."""
-        with self._writes_lock:
-            if self._synonym_store is None:
-                self._synonym_store = SynonymStore(self.database)
-            return self._synonym_store
+        return self._store(SynonymStore)
 
     @property
     def experiment_store(self) -> ExperimentStore:
         """Online experiments (``/admin/experiments``), opened on first use in this process."""
-        with self._writes_lock:
-            if self._experiment_store is None:
-                self._experiment_store = ExperimentStore(self.database)
-            return self._experiment_store
+        return self._store(ExperimentStore)
 
     @property
     def search_log(self) -> SearchLogStore:
         """The searches this server answered (``/analytics``), opened on first use in this process."""
-        with self._writes_lock:
-            if self._search_log is None:
-                self._search_log = SearchLogStore(self.database, float(self.settings.search_log_days))
-            return self._search_log
+        return self._store(SearchLogStore, float(self.settings.search_log_days))
 
     def log_search(self, search: LoggedSearch) -> None:
         """Keep an answered search for analytics; a store failure is logged and the answer still served."""
@@ -152,14 +146,14 @@ class MarqueeServices:
 
     def analytics_window(self, since: str) -> tuple[list[SearchRow], list[ShownQuery]]:
         """The searches logged and the events posted from ``since`` on (no database yet: none of either)."""
-        if self._search_log is None and not self.settings.db_path.exists():
+        if SearchLogStore not in self._stores and not self.settings.db_path.exists():
             return [], []
         return self.search_log.rows(since), EventStore(self.database).outcomes(since)
 
     def _running_experiment(self) -> Experiment | None:
         """The experiment a search runs under, read on every search (a create or stop through any worker
         applies from the next search). No database yet, or an unusable one: none (searches go on)."""
-        if self._experiment_store is None and not self.settings.db_path.exists():
+        if ExperimentStore not in self._stores and not self.settings.db_path.exists():
             return None
         try:
             return self.experiment_store.running()
@@ -179,7 +173,7 @@ class MarqueeServices:
         """The concepts a search understands with, their version read on every search (one indexed query), so a
         ``PUT /admin/synonyms`` through any worker applies in every worker from its next search. No database
         yet, or an unusable one: the shipped defaults."""
-        if self._synonym_store is None and not self.settings.db_path.exists():
+        if SynonymStore not in self._stores and not self.settings.db_path.exists():
             return 0, default_concepts()
         try:
             return self.synonym_store.current()
@@ -189,7 +183,7 @@ class MarqueeServices:
     def _query_rules(self, choice: str | int) -> RuleSet | None:
         """The rule set a search applies, read from the database on every search (a change made through any
         worker applies from the next search). No database yet: no rules."""
-        if self._rule_store is None and not self.settings.db_path.exists():
+        if QueryRuleStore not in self._stores and not self.settings.db_path.exists():
             return RuleSet() if choice == CURRENT else None
         try:
             return self.rule_store.choose(choice)
