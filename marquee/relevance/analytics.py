@@ -30,6 +30,7 @@ import numpy as np
 
 from marquee.relevance.clicks.store import ShownQuery
 from marquee.relevance.online.statistics import proportion
+from marquee.storage import utc_iso
 from marquee.storage.search_log import SearchRow, normalize_query
 
 BUCKETS = {"minute": 16, "hour": 13, "day": 10}  # ISO prefix length: 2026-12-04T17:05 / 2026-12-04T17 / 2026-12-04
@@ -46,8 +47,7 @@ class Thresholds:
 
 def since_days(days: float, now: datetime | None = None) -> str:
     """The ISO-8601 UTC start of a window of ``days`` ending now (the stores' timestamp format)."""
-    start = (now or datetime.now(UTC)) - timedelta(days=days)
-    return start.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return utc_iso((now or datetime.now(UTC)) - timedelta(days=days))
 
 
 def first_pages(searches: Iterable[SearchRow]) -> list[SearchRow]:

@@ -17,12 +17,12 @@ import re
 import sqlite3
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from marquee.storage.sqlite import Database, Migration, Store, utc_now
+from marquee.storage.sqlite import Database, Migration, Store, utc_iso, utc_now
 
 COMPONENT = "search_log"
 PRUNE_EVERY_SECONDS = 3600.0
@@ -135,8 +135,8 @@ class SearchLogStore(Store):
             if now - self._pruned_at < PRUNE_EVERY_SECONDS:
                 return
             self._pruned_at = now
-        cutoff = (datetime.now(UTC) - timedelta(days=self.retention_days)).isoformat(timespec="milliseconds")
-        conn.execute("DELETE FROM searches WHERE received_at < ?", (cutoff.replace("+00:00", "Z"),))
+        cutoff = utc_iso(datetime.now(UTC) - timedelta(days=self.retention_days))
+        conn.execute("DELETE FROM searches WHERE received_at < ?", (cutoff,))
 
     def rows(self, since: str, until: str | None = None) -> list[SearchRow]:
         """Every logged search received in [since, until), oldest first."""
@@ -147,8 +147,3 @@ class SearchLogStore(Store):
         return [SearchRow(r["query_id"], int(r["page_offset"]), r["received_at"], r["normalized"], r["pipeline"],
                           int(r["total"]), float(r["took_ms"]), bool(r["understood"]), json.loads(r["reading"]))
                 for r in cur]
-
-    def erase_clients(self, client_ids: Sequence[str]) -> int:
-        """Forget a viewer's searches (``DELETE /users/<client_id>`` erases everything of theirs)."""
-        with self.transaction() as conn:
-            return sum(conn.execute("DELETE FROM searches WHERE client_id = ?", (c,)).rowcount for c in client_ids)

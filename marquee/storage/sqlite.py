@@ -57,9 +57,14 @@ class Migration:
     sql: str
 
 
+def utc_iso(moment: datetime) -> str:
+    """``moment`` as an ISO-8601 UTC timestamp with milliseconds, the one format every table stores."""
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
 def utc_now() -> str:
-    """ISO-8601 UTC timestamp, the one format every table stores."""
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    """Now, in the one format every table stores."""
+    return utc_iso(datetime.now(UTC))
 
 
 class Database:

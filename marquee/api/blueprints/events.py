@@ -11,7 +11,6 @@ clicks are credited to the online experiment that served their query_id (``stora
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
 
 from flask import Blueprint, Response, current_app, g, jsonify
 from pydantic import BaseModel, ConfigDict, RootModel
@@ -25,6 +24,7 @@ from marquee.relevance.clicks.events import ItemAction, SearchEvent
 from marquee.relevance.clicks.store import EventConflict, EventStore
 from marquee.search.backends.base import BackendError
 from marquee.search.recommendations.profiles import Interaction
+from marquee.storage import utc_iso
 
 bp = Blueprint("events", __name__)
 log = logging.getLogger(__name__)
@@ -56,7 +56,7 @@ def record_event() -> tuple[Response, int]:
     event = validate(SearchEvent, raw, code="invalid_event")
     g.query_id = event.query_id
     interactions = [Interaction(_who(event.client_id, event.session_id, event.query_id), event.client_id,
-                                event.session_id, c.doc_id, "click", _iso(c.timestamp or event.timestamp),
+                                event.session_id, c.doc_id, "click", utc_iso(c.timestamp or event.timestamp),
                                 event.query_id) for c in event.clicks]
     docs = svc.recommendations.documents([i.doc_id for i in interactions]) if interactions else {}
     events, _ = EventStore(svc.database), svc.recommendations.store  # opened (migrated) outside the transaction
@@ -86,7 +86,7 @@ def _record_action(svc: MarqueeServices, action: ItemAction) -> tuple[Response, 
     if action.query_id:
         g.query_id = action.query_id
     interaction = Interaction(_who(action.client_id, action.session_id, action.query_id), action.client_id,
-                              action.session_id, action.doc_id, action.action_name, _iso(action.timestamp),
+                              action.session_id, action.doc_id, action.action_name, utc_iso(action.timestamp),
                               action.query_id)
     added = svc.recommendations.observe([interaction], svc.recommendations.documents([action.doc_id]))
     return jsonify({"query_id": action.query_id, "new_query": False, "impressions_added": 0, "clicks_added": 0,
@@ -99,6 +99,3 @@ def _who(client_id: str | None, session_id: str | None, query_id: str | None) ->
         return client_id
     return f"session:{session_id}" if session_id else f"query:{query_id or ''}"
 
-
-def _iso(value: datetime) -> str:
-    return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
