@@ -103,6 +103,8 @@ def to_search_request(params: SearchParams, default_rerank: str = "none") -> Sea
         spellcheck=params.spellcheck,
         query_id=params.query_id,
         explore=params.explore,
+        client_id=params.client_id,
+        personalize=params.personalize,
     )
 
 

@@ -108,6 +108,10 @@ class SearchParams(FilterParams):
         "search is not in an A/B experiment")
     session_id: str | None = Field(default=None, min_length=1, max_length=100, pattern=NO_NUL,
                                    description="the viewer's session, kept with an experiment's served page")
+    personalize: bool = Field(
+        default=True, description="with a client_id and the LTR reranker: rank with the viewer's profile (their "
+        "genres, people, countries, kinds and the centroid of what they watched); false: the ranking every viewer "
+        "gets")
 
     @model_validator(mode="after")
     def _window(self) -> SearchParams:
@@ -269,6 +273,9 @@ class SearchResponse(BaseModel):
     rerank: str | None = Field(
         default=None, description="the reranker applied to the fused candidates (none or ltr); a browse or an "
         "all-understood query has no free text and is not reranked")
+    personalized: bool | None = Field(
+        default=None, description="true when the viewer's profile (client_id, built from their clicks and plays) "
+        "fed the LTR model's profile features")
     index: str | None = None
     rules: RulesFired | None = Field(default=None, description="the query rules (merchandising) that fired, if any")
     explored: bool = Field(default=False, description="true: below the top few, this page shows titles drawn at "

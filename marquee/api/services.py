@@ -22,6 +22,7 @@ from marquee.search.experiment_serving import ExperimentServing, Exposure
 from marquee.search.experiments import Experiment
 from marquee.search.exploration import ExplorationPolicy
 from marquee.search.query_rules import CURRENT, RuleSet
+from marquee.search.recommendations.profiles import Profile
 from marquee.search.recommendations.rows import Recommender
 from marquee.search.recommendations.store import HalfLives
 from marquee.search.rerank import rerankers_for
@@ -64,7 +65,7 @@ class MarqueeServices:
             self.backend, self.retriever, ServiceConfig(alias=settings.alias, exploration=exploration_policy(settings)),
             rerankers=self.rerankers,
             understander=self.understander,
-            generation=generation, rules=self._query_rules,
+            generation=generation, rules=self._query_rules, profiles=self._profile,
         )
         self.experiments = ExperimentServing(self.search, self._running_experiment, self._record_exposure)
         self.suggester = Suggester(self.backend, generation)
@@ -108,6 +109,15 @@ class MarqueeServices:
             return self.write_log.version(index).applied_seq
         except DatabaseError:
             return 0
+
+    def _profile(self, client_id: str) -> Profile:
+        """A viewer's profile for personalized search, read from the shared store (every worker sees every event).
+        A store that cannot be read costs the viewer their personalization, never their search."""
+        try:
+            return self.recommendations.profile(client_id, recent=0)
+        except DatabaseError as exc:
+            log.error("searching unpersonalized: the profile of %r cannot be read: %s", client_id, exc)
+            return Profile(client_id)
 
     def _store(self, kind: type[S], *args: float) -> S:
         """The process's one store of ``kind``, opened (and migrated) on first use."""

@@ -28,7 +28,7 @@ SHARE_TOLERANCE = 1e-6
 MAX_ARMS = 8
 # What a ranker may set: the request fields that decide the ranking, with the JSON type each takes.
 RANKER_FIELDS: dict[str, type] = {"pipeline": str, "rerank": str, "understand": bool, "spellcheck": bool,
-                                  "rules": str, "fusion": dict}
+                                  "rules": str, "fusion": dict, "personalize": bool}
 RankerValue = str | bool | int | float | Sequence[float] | Mapping[str, object]
 Ranker = Mapping[str, RankerValue]
 

@@ -23,6 +23,11 @@ Missing values, and why they are what they are:
 - ``person_match`` / ``entity_match`` look for the document's people / entity names in the user's raw
   query (the query understanding turns such names into filters and boosts, so the text passed on may
   no longer hold them); both are 0.0 for a catalog without people or entities.
+- Profile features (``profile_*``) read the viewer's profile (``client_id`` on ``/search``, built from their
+  clicks and plays by :mod:`marquee.search.recommendations.profiles`): per facet, the share of the viewer's
+  affinity weight the document's values hold, and the centroid similarity on the ``(1 + cos) / 2`` scale.
+  Without a profile (no ``client_id``, ``personalize=false``, a viewer with no events) all are 0.0 and
+  ``has_profile`` is 0.0, so one model ranks viewers and anonymous searches alike.
 """
 
 from __future__ import annotations
@@ -38,6 +43,8 @@ from marquee.schema import CATALOG
 from marquee.search.analysis import analyzer
 from marquee.search.backends.base import Filters, LexicalQuery, SearchBackend
 from marquee.search.fusion import FusedHit
+from marquee.search.recommendations.profiles import FACETS as PROFILE_FACETS
+from marquee.search.recommendations.profiles import Profile, centroid_cosine, facet_share, facet_values
 from marquee.search.understanding.text import tokenize
 
 MISSING_RANK = 1000.0
@@ -139,6 +146,12 @@ DOCUMENT_FEATURES: tuple[tuple[str, Feature], ...] = (
     ("preference_match", lambda c: _preference_match(c)),
     ("has_preferences", lambda c: 1.0 if c.preferences else 0.0),
 )
+# Per candidate, from the viewer's profile (all 0.0 without one):
+PROFILE_FEATURES: tuple[str, ...] = (
+    *(f"profile_{facet}_share" for facet in PROFILE_FACETS),
+    "profile_centroid_similarity",
+    "has_profile",
+)
 FEATURES: tuple[str, ...] = (
     *(f"bm25_{name}" for name in BM25_FIELDS),
     "bm25_all_text_ratio",
@@ -146,9 +159,11 @@ FEATURES: tuple[str, ...] = (
     "dense_similarity",
     "dense_similarity_gap",
     *(name for name, _ in DOCUMENT_FEATURES),
+    *PROFILE_FEATURES,
 )
 FEATURE_INDEX: Mapping[str, int] = {name: i for i, name in enumerate(FEATURES)}
 _DOCUMENT_COLUMNS = [FEATURE_INDEX[name] for name, _ in DOCUMENT_FEATURES]
+PROFILE_COLUMNS: tuple[int, ...] = tuple(FEATURE_INDEX[name] for name in PROFILE_FEATURES)
 
 # Expressible as OpenSearch LTR (mustache) queries: each is a match query on one field with the user's
 # text, which the plugin scores with the same BM25 the first stage uses. See marquee.relevance.ltr.export.
@@ -247,15 +262,17 @@ class FeatureExtractor:
         query_vector: np.ndarray | None = None,
         raw_query: str | None = None,
         preferences: Sequence[Preference] = (),
+        profile: Profile | None = None,
     ) -> np.ndarray:
         """``(len(hits), len(FEATURES))`` float64 rows in ``hits`` order. ``text`` is what was retrieved
         with (the understood text); ``raw_query`` the user's words, for person, title and label matches;
-        ``preferences`` the understood soft constraints."""
+        ``preferences`` the understood soft constraints; ``profile`` the viewer's, for the profile features."""
         matrix = np.zeros((len(hits), len(FEATURES)), dtype=np.float64)
         if not hits:
             return matrix
         ids = [h.id for h in hits]
-        docs = self.backend.get_documents(index, ids, with_vectors=query_vector is not None)
+        wants_vectors = query_vector is not None or (profile is not None and profile.centroid is not None)
+        docs = self.backend.get_documents(index, ids, with_vectors=wants_vectors)
         query_tokens = self.analyze(text)
         query_set = frozenset(query_tokens)
         raw_tokens = self.analyze(raw_query) if raw_query is not None else query_tokens
@@ -285,7 +302,23 @@ class FeatureExtractor:
         matrix[:, col["dense_similarity"]] = _similarities(query_vector, vectors)
         best = matrix[:, col["dense_similarity"]].max()
         matrix[:, col["dense_similarity_gap"]] = best - matrix[:, col["dense_similarity"]]
+        matrix[:, PROFILE_COLUMNS] = profile_features([docs.get(i, {}) for i in ids], profile)
         return matrix
+
+
+def profile_features(docs: Sequence[Mapping[str, Any]], profile: Profile | None) -> np.ndarray:
+    """The ``PROFILE_FEATURES`` columns for stored documents (with vectors, for the centroid) and a viewer's
+    profile: zeros without one, or for a profile with no events. Training fills these columns for each simulated
+    viewer of a query from the same function, over the same candidates."""
+    out = np.zeros((len(docs), len(PROFILE_FEATURES)))
+    if profile is None or profile.empty:
+        return out
+    for row, doc in enumerate(docs):
+        values = facet_values(doc)
+        shares = [facet_share(profile, facet, values[facet]) for facet in PROFILE_FACETS]
+        cosine = centroid_cosine(profile, doc.get("embedding"))
+        out[row] = [*shares, 0.0 if cosine is None else (1.0 + cosine) / 2.0, 1.0]
+    return out
 
 
 

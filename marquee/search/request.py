@@ -39,6 +39,8 @@ class SearchRequest:
     query_id: str | None = None  # None: a new one; given: the same search again (a reload, the next page)
     explore: bool = False  # may the exploration policy reshuffle this page: live /search traffic only, never an
     # evaluation (served_evaluation, gates and LTR training build requests without it and see the ranking)
+    client_id: str | None = None  # the viewer: their profile personalizes a reranked search
+    personalize: bool = True  # False: the same ranking every viewer gets
 
     def __post_init__(self) -> None:
         if len(self.q) > MAX_QUERY_CHARS:
@@ -48,6 +50,9 @@ class SearchRequest:
         if self.query_id is not None and not (0 < len(self.query_id) <= MAX_QUERY_ID_CHARS
                                               and "\x00" not in self.query_id):
             raise SearchError("invalid_query_id", f"query_id must be 1 to {MAX_QUERY_ID_CHARS} characters")
+        if self.client_id is not None and not (0 < len(self.client_id) <= MAX_QUERY_ID_CHARS
+                                               and "\x00" not in self.client_id):
+            raise SearchError("invalid_client_id", f"client_id must be 1 to {MAX_QUERY_ID_CHARS} characters")
         if not 0 <= self.size <= MAX_SIZE:
             raise SearchError("invalid_size", f"size must be between 0 and {MAX_SIZE}, got {self.size}")
         if self.offset < 0:

@@ -23,6 +23,7 @@ from marquee.search.errors import RerankerUnavailable
 from marquee.search.features import FEATURES, FeatureExtractor, Preference
 from marquee.search.fusion import FusedHit, FusionSpec, fusion_from_dict
 from marquee.search.model_versions import ModelVersions
+from marquee.search.recommendations.profiles import Profile
 from marquee.search.request import SearchRequest
 from marquee.search.retrieval import Candidates, Retriever
 from marquee.settings import Settings
@@ -113,18 +114,18 @@ class LtrReranker:
         self._lock = threading.Lock()
 
     def rerank(self, request: SearchRequest, text: str, candidates: Candidates, index: str,
-               preferences: Sequence[Preference] = ()) -> list[FusedHit]:
-        return self.rerank_hits(index, text, list(candidates.fused), request.q or text, preferences)
+               preferences: Sequence[Preference] = (), profile: Profile | None = None) -> list[FusedHit]:
+        return self.rerank_hits(index, text, list(candidates.fused), request.q or text, preferences, profile)
 
     def rerank_hits(self, index: str, text: str, hits: list[FusedHit], raw_query: str | None = None,
-                    preferences: Sequence[Preference] = ()) -> list[FusedHit]:
+                    preferences: Sequence[Preference] = (), profile: Profile | None = None) -> list[FusedHit]:
         window, tail = hits[: self.k], hits[self.k :]
         if not window:
             return list(hits)
         vector = self.encoder.encode(text) if self.encoder is not None else None
         with self._lock:
             matrix = self.features.compute(index, text, window, vector, raw_query=raw_query or text,
-                                           preferences=preferences)
+                                           preferences=preferences, profile=profile)
         scores = self.model.predict(matrix)
         order = sorted(range(len(window)), key=lambda i: (-scores[i], i))
         ranked = [window[i]._replace(score=float(scores[i])) for i in order]
@@ -258,12 +259,12 @@ class ServedReranker:
         return self._path
 
     def rerank(self, request: SearchRequest, text: str, candidates: Candidates, index: str,
-               preferences: Sequence[Preference] = ()) -> list[FusedHit]:
+               preferences: Sequence[Preference] = (), profile: Profile | None = None) -> list[FusedHit]:
         reranker = self.current()
         if reranker is None:
             raise RerankerUnavailable("reranker_unavailable", "no LTR model is served here (marquee train-ltr, "
                                       "marquee deploy-model)")
-        return reranker.rerank(request, text, candidates, index, preferences)
+        return reranker.rerank(request, text, candidates, index, preferences, profile)
 
 
 def rerankers_for(

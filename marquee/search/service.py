@@ -23,6 +23,7 @@ from marquee.search.fusion import FusedHit
 from marquee.search.highlight import highlight_full, query_terms, snippet
 from marquee.search.like import genre_boosts, only_filler, parse_like
 from marquee.search.query_rules import NONE, Effect, RuleSource, arrange, parse_choice
+from marquee.search.recommendations.profiles import Profile
 from marquee.search.request import SearchRequest
 from marquee.search.retrieval import Candidates, Retriever
 from marquee.search.spelling import Correction, SpellChecker, decide
@@ -44,9 +45,14 @@ class Understander(Protocol):
 
 class Reranker(Protocol):
     def rerank(self, request: SearchRequest, text: str, candidates: Candidates, index: str,
-               preferences: Sequence[Preference] = ()) -> list[FusedHit]:
+               preferences: Sequence[Preference] = (), profile: Profile | None = None) -> list[FusedHit]:
         """Reorder the fused candidates of ``text`` (the understood text); ``preferences`` are the understood
-        soft constraints (field, value, weight) the service will also boost by."""
+        soft constraints (field, value, weight) the service will also boost by; ``profile`` the viewer's (None:
+        not personalized)."""
+
+
+ProfileSource = Callable[[str], Profile]
+"""The profile of a ``client_id`` as of now (an empty one for a viewer never seen)."""
 
 
 @dataclass
@@ -88,6 +94,7 @@ class SearchResponse:
     total_exact: bool = True  # False: ``total`` is a lower bound (a deeper page brings more)
     fallback: Fallback | None = None  # nothing matched: a few titles to start from, labelled as what they are
     rules: Effect | None = None  # the query rules that fired (merchandising)
+    personalized: bool = False  # reranked with the viewer's profile
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -102,6 +109,7 @@ class SearchResponse:
             "understood": self.understood,
             "pipeline": self.pipeline,
             "rerank": self.rerank,
+            "personalized": self.personalized,
             "index": self.index,
             "explored": any(h.explored for h in self.hits),
         }
@@ -125,6 +133,7 @@ class _Page(NamedTuple):
     facets: dict[str, list[dict[str, Any]]]
     filters: Filters
     exact: bool = True
+    personalized: bool = False
 
 
 @dataclass
@@ -161,9 +170,11 @@ class SearchService:
         rerankers: Mapping[str, Reranker] | None = None,
         generation: Generation | None = None,
         rules: RuleSource | None = None,
+        profiles: ProfileSource | None = None,
     ) -> None:
         """``generation``: see :class:`TitleResolver` (the write log's applied position, in a server);
-        ``rules``: the query rule sets (merchandising), read per search so a change shows without a restart."""
+        ``rules``: the query rule sets (merchandising), read per search so a change shows without a restart;
+        ``profiles``: viewers' profiles, for a reranked search with a ``client_id`` (None: never personalized)."""
         self.backend = backend
         self.retriever = retriever
         self.config = config or ServiceConfig()
@@ -171,6 +182,7 @@ class SearchService:
         self.titles = TitleResolver(backend, generation)
         self.spelling = SpellChecker(backend, generation)
         self.rules = rules
+        self.profiles = profiles
         self.relaxer = relaxer if relaxer is not None else relax
         self.rerankers = dict(rerankers or {})
         self._analyze = analyzer("english_text")
@@ -280,7 +292,7 @@ class SearchService:
                     hit.explain = {**(hit.explain or {}), "rule": rule}
         took = (time.perf_counter() - started) * 1000.0
         return SearchResponse(request.query_id, took, page.total, page.hits, page.facets, info, request.pipeline,
-                              index, request.rerank, page.exact, fallback, effect)
+                              index, request.rerank, page.exact, fallback, effect, page.personalized)
 
     def _widen(self, request: SearchRequest, index: str, understood: _Understood, parsed: Understanding, page: _Page,
                effect: Effect | None) -> tuple[_Understood, _Page]:
@@ -401,8 +413,18 @@ class SearchService:
             return _Page(hits, total, facets, filters)
         candidates = self.retriever.retrieve(index, request.pipeline, text, filters, request.depth, request.fusion,
                                              words_understood=bool(understood.filters or understood.boosts))
-        hits, total, facets = self._rank_and_shape(request, understood, text, candidates, index, effect)
-        return _Page(hits, total, facets, filters, candidates.exact)
+        profile = self._profile(request)
+        hits, total, facets = self._rank_and_shape(request, understood, text, candidates, index, effect, profile)
+        return _Page(hits, total, facets, filters, candidates.exact, profile is not None)
+
+    def _profile(self, request: SearchRequest) -> Profile | None:
+        """The viewer's profile when this search is personalized: reranked, relevance-ordered, with a ``client_id``
+        whose viewer has events, and ``personalize`` not turned off."""
+        if (self.profiles is None or request.client_id is None or not request.personalize or request.rerank == "none"
+                or request.sort != "relevance"):
+            return None
+        profile = self.profiles(request.client_id)
+        return None if profile.empty else profile
 
     def _browse(
         self, request: SearchRequest, filters: Filters, index: str, titles: Sequence[str] = (),
@@ -482,14 +504,14 @@ class SearchService:
 
     def _rank_and_shape(
         self, request: SearchRequest, understood: _Understood, text: str, candidates: Candidates, index: str,
-        effect: Effect | None = None,
+        effect: Effect | None = None, profile: Profile | None = None,
     ) -> tuple[list[ResultHit], int, dict[str, list[dict[str, Any]]]]:
         ranked = list(candidates.fused)
         if request.rerank != "none":
             reranker = self.rerankers.get(request.rerank)
             if reranker is None:
                 raise RerankerUnavailable("reranker_unavailable", f"reranker {request.rerank!r} is not loaded")
-            ranked = reranker.rerank(request, text, candidates, index, understood.boosts)
+            ranked = reranker.rerank(request, text, candidates, index, understood.boosts, profile)
         needs_docs = bool(understood.boosts) or request.sort != "relevance"
         docs_all = self.backend.get_documents(index, [h.id for h in ranked]) if needs_docs else {}
         if understood.boosts:

@@ -24,6 +24,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                        "made from clicks, which says nothing of documents not shown often enough)")
     train.add_argument("--depth", type=int, default=100, help="candidates per query (the reranked window)")
     train.add_argument("--folds", type=int, default=5, help="query-grouped cross-validation folds")
+    train.add_argument("--personas", type=int, default=64,
+                       help="with --list/--judgments: simulated viewers with latent genre tastes whose profiles train "
+                       "the profile features (personalized search); 0: none (the model then ignores profiles)")
+    train.add_argument("--personas-per-query", type=int, default=6, help="simulated viewers issuing each query")
+    train.add_argument("--persona-seed", type=int, default=0, help="seed of the personas' tastes and histories")
     train.add_argument("--json", action="store_true", help="print one JSON object")
     train.set_defaults(handler=run_train)
 
@@ -44,6 +49,7 @@ def run_train_served(args: argparse.Namespace, settings: Settings) -> int:
     from marquee.api.services import MarqueeServices
     from marquee.relevance.experiments.runs import RunFileError
     from marquee.relevance.ltr.data import build_served_ranking_data
+    from marquee.relevance.ltr.personas import draw_personas
     from marquee.relevance.ltr.train import save, train
     from marquee.search.errors import SearchError
     from marquee.search.rerank import default_model_path
@@ -55,10 +61,14 @@ def run_train_served(args: argparse.Namespace, settings: Settings) -> int:
             raise ValueError("--depth must be >= 1 and --folds >= 2")
         qrels = load_judgment_source(args, settings.db_path)
         judged_only = args.judged_only or _from_clicks(settings, args.list_name)
+        if args.personas < 0 or args.personas_per_query < 0:
+            raise ValueError("--personas and --personas-per-query must be >= 0")
         services = MarqueeServices(settings, load_rerankers=False)  # a model being replaced is not loaded
         services.warm_up()
+        personas = draw_personas(services.backend, services.search.served_index(), args.personas, args.persona_seed)
         data = build_served_ranking_data(services.search, {q: q for q in qrels}, qrels, depth=args.depth,
-                                         judged_only=judged_only)
+                                         judged_only=judged_only, personas=personas,
+                                         personas_per_query=args.personas_per_query, persona_seed=args.persona_seed)
         model = train(data, folds=args.folds)
         index = services.search.served_index()
     except (DatabaseError, RunFileError, SearchError, ValueError, FileNotFoundError) as exc:
@@ -68,6 +78,7 @@ def run_train_served(args: argparse.Namespace, settings: Settings) -> int:
         "judgments": args.list_name or str(args.judgments), "index": index, "depth": args.depth,
         "embedding_model": services.embedder.model_id, "fusion": services.retriever.config.fusion.__dict__,
         "served_candidates": True, "judged_only": judged_only,
+        "personas": {"count": len(personas), "per_query": args.personas_per_query, "seed": args.persona_seed},
     })
     summary = {"model": str(out), "metadata": str(meta_path), "num_rounds": model.num_rounds, "cv": model.cv,
                "training_queries": len(data.groups), "training_rows": len(data.labels)}

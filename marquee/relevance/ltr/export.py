@@ -33,7 +33,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from marquee.search.backends.opensearch_ltr import featureset_body, model_body
-from marquee.search.features import BM25_FIELDS, FEATURES
+from marquee.search.features import BM25_FIELDS, FEATURES, PROFILE_FEATURES
 
 MODEL_TYPE = "model/xgboost+json"
 OBJECTIVE = "reg:linear"
@@ -79,6 +79,8 @@ NOT_EXPRESSIBLE: Mapping[str, str] = {
     "label_coverage": "the share of query words among the folded catalog labels, computed client-side",
     "preference_match": "needs marquee's query understanding (the preferences it read from the query)",
     "has_preferences": "needs marquee's query understanding",
+    **{name: "the viewer's profile lives in marquee's store (it could be passed as params per search, not wired)"
+       for name in PROFILE_FEATURES},
 }
 
 

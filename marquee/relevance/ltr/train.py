@@ -60,12 +60,17 @@ class TrainedModel:
 
 
 def query_folds(data: RankingData, folds: int = FOLDS, seed: int = SEED) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Row-index (train, held-out) pairs; queries are shuffled with ``seed`` and dealt round-robin."""
-    if len(data.groups) < folds:
-        raise ValueError(f"need at least {folds} queries for {folds}-fold cross-validation, got {len(data.groups)}")
-    order = np.random.RandomState(seed).permutation(len(data.groups))
-    fold_of = np.empty(len(data.groups), dtype=np.int64)
-    fold_of[order] = np.arange(len(order)) % folds
+    """Row-index (train, held-out) pairs; topics (judged queries: a query's simulated-viewer groups go with it)
+    are shuffled with ``seed`` and dealt round-robin."""
+    topics = data.topic_of_groups()
+    distinct = list(dict.fromkeys(topics))
+    if len(distinct) < folds:
+        raise ValueError(f"need at least {folds} queries for {folds}-fold cross-validation, got {len(distinct)}")
+    order = np.random.RandomState(seed).permutation(len(distinct))
+    fold_of_topic = np.empty(len(distinct), dtype=np.int64)
+    fold_of_topic[order] = np.arange(len(order)) % folds
+    position = {topic: n for n, topic in enumerate(distinct)}
+    fold_of = np.asarray([fold_of_topic[position[t]] for t in topics], dtype=np.int64)
     row_fold = np.repeat(fold_of, data.groups)
     rows = np.arange(len(row_fold))
     return [(rows[row_fold != f], rows[row_fold == f]) for f in range(folds)]

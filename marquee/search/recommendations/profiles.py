@@ -95,23 +95,39 @@ class Match:
     value: str | None
 
 
+def facet_share(profile: Profile, facet: str, values: Sequence[str]) -> float:
+    """The share of the viewer's ``facet`` affinity weight that ``values`` (a title's values of it) hold, in [0, 1]:
+    0 for a viewer with no weight there. One definition for the recommendation rows and the LTR profile features."""
+    weights = profile.affinities.get(facet) or {}
+    total = sum(weights.values())
+    if total <= 0:
+        return 0.0
+    return sum(weights.get(value, 0.0) for value in values) / total
+
+
+def centroid_cosine(profile: Profile, vector: Sequence[float] | np.ndarray | None) -> float | None:
+    """Cosine of a title's vector to the viewer's centroid; None when either is missing (or zero, or another
+    dimension)."""
+    if vector is None or profile.centroid is None:
+        return None
+    v = np.asarray(vector, dtype=np.float64)
+    if v.shape != profile.centroid.shape:
+        return None
+    norms = float(np.linalg.norm(v)) * float(np.linalg.norm(profile.centroid))
+    return float(np.dot(v, profile.centroid)) / norms if norms > 0 else None
+
+
 def match(profile: Profile, doc: Mapping[str, Any], vector: np.ndarray | None = None) -> Match:
     """How well a title fits a profile: per facet, the share of the viewer's affinity weight its values hold
     (weighted by ``FACET_WEIGHTS``), plus the cosine of its vector to the centroid (``CENTROID_WEIGHT``)."""
     score, best, best_part = 0.0, (None, None), 0.0
     for facet, values in facet_values(doc).items():
-        weights = profile.affinities.get(facet) or {}
-        total = sum(weights.values())
-        if total <= 0:
-            continue
         for value in values:
-            part = FACET_WEIGHTS[facet] * weights.get(value, 0.0) / total
+            part = FACET_WEIGHTS[facet] * facet_share(profile, facet, (value,))
             score += part
             if part > best_part:
                 best, best_part = (facet, value), part
-    if vector is not None and profile.centroid is not None:
-        centroid = profile.centroid
-        norms = float(np.linalg.norm(vector)) * float(np.linalg.norm(centroid))
-        if norms > 0:
-            score += CENTROID_WEIGHT * float(np.dot(vector, centroid)) / norms
+    cosine = centroid_cosine(profile, vector)
+    if cosine is not None:
+        score += CENTROID_WEIGHT * cosine
     return Match(score, *best)

@@ -91,8 +91,9 @@ class Recommender:
     def erase(self, client_id: str) -> Erased:
         return self.store.erase(client_id, self.clock(), self.half_lives)
 
-    def profile(self, client_id: str) -> Profile:
-        return self.store.profile(client_id, self.clock(), self.half_lives)
+    def profile(self, client_id: str, recent: int = 100) -> Profile:
+        """``recent``: how many of the latest interactions to list (0 for the affinities and centroid only)."""
+        return self.store.profile(client_id, self.clock(), self.half_lives, recent)
 
     # -- item to item ----------------------------------------------------------------------------------------
     def related(self, doc_id: str, size: int, exclude: frozenset[str] = frozenset(),
