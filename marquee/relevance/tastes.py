@@ -1,11 +1,11 @@
 """Simulated viewers' latent tastes: the world personalization is trained in and measured against.
 
 A real viewer's taste is hidden; a simulated one's is drawn, so its effect on what is relevant can be stated and
-scored. A viewer prefers ``TASTE_GENRES`` genres, drawn (seeded by the viewer) from the catalog's genres holding at
-least ``MIN_GENRE_TITLES`` titles. Their taste shifts the editorial grade of a query's results: a relevant title
-(grade >= 1) in one of their genres is worth ``TASTE_BONUS`` more to them (at most 3); nothing irrelevant becomes
-relevant, so a personalized ranker can only win by reordering what already answers the query. Their history is
-``HISTORY`` titles drawn from their genres, played: what their profile is built from.
+scored. A viewer prefers ``TASTE_GENRES`` genres, drawn (seeded by the viewer) from the catalog's ``POOL_SIZE``
+largest genres (at least ``MIN_GENRE_TITLES`` titles each). Their taste shifts the editorial grade of a query's
+results: a relevant title (grade >= 1) in one of their genres is worth ``TASTE_BONUS`` more to them (at most 3);
+nothing irrelevant becomes relevant, so a personalized ranker can only win by reordering what already answers the
+query. Their history is ``HISTORY`` titles drawn from their genres, played: what their profile is built from.
 
 The same functions serve the simulator (over HTTP, the measurement) and the LTR trainer's simulated viewers
 (in process, on the train split's queries and other viewers), so both live in the same world.
@@ -22,6 +22,7 @@ MIN_GENRE_TITLES = 100
 TASTE_BONUS = 1
 HISTORY = 20
 TOP_GRADE = 3
+POOL_SIZE = 15  # the search page's facet size
 
 
 @dataclass(frozen=True)
@@ -37,9 +38,12 @@ class Taste:
         return base
 
 
-def taste_pool(genre_counts: Mapping[str, int], min_titles: int = MIN_GENRE_TITLES) -> list[str]:
-    """The genres a taste is drawn from, in name order (a catalog's order of facet counts must not matter)."""
-    return sorted(genre for genre, count in genre_counts.items() if count >= min_titles)
+def taste_pool(genre_counts: Mapping[str, int], min_titles: int = MIN_GENRE_TITLES,
+               size: int = POOL_SIZE) -> list[str]:
+    """The genres a taste is drawn from: the ``size`` largest with at least ``min_titles`` titles (what the search
+    page's genre facet lists, so a simulator over HTTP sees the same pool), in name order."""
+    large = sorted(((-count, genre) for genre, count in genre_counts.items() if count >= min_titles))[:size]
+    return sorted(genre for _, genre in large)
 
 
 def draw_taste(client_id: str, pool: Sequence[str], seed: int, genres: int = TASTE_GENRES) -> Taste:

@@ -211,7 +211,7 @@ def test_openapi_document_and_docs_page(client):
     params = {p["name"]: p for p in search["parameters"]}
     assert set(params) == {"q", "genre", "kind", "country", "rating", "person", "themes", "language", "year_from",
                            "year_to", "from", "size", "sort", "pipeline", "rerank", "explain", "understand", "facets",
-                           "spellcheck", "query_id", "explore", "client_id", "session_id"}
+                           "spellcheck", "query_id", "explore", "client_id", "session_id", "personalize"}
     assert params["size"]["schema"] == {"default": 10, "maximum": 100, "minimum": 0, "type": "integer"}
     assert params["pipeline"]["schema"]["enum"] == ["bm25", "dense", "hybrid"]
     assert set(search["responses"]) == {"200", "400", "409", "503"}

@@ -14,8 +14,9 @@ from marquee.relevance.datasets import BeirDataset
 from marquee.relevance.evaluation import open_evaluation_index, retriever_for
 from marquee.relevance.ltr.data import build_ranking_data
 from marquee.search.backends.base import Hit, SearchResult
-from marquee.search.features import FEATURE_INDEX, FEATURES, MISSING_RANK, FeatureExtractor
+from marquee.search.features import FEATURE_INDEX, FEATURES, MISSING_RANK, PROFILE_COLUMNS, FeatureExtractor
 from marquee.search.fusion import FusedHit
+from marquee.search.recommendations.profiles import Profile
 from marquee.search.request import SearchRequest
 from marquee.search.rerank import LtrModel, LtrReranker
 
@@ -123,6 +124,37 @@ def test_catalog_features_titles_labels_and_preferences_by_hand():
     assert value(m, 0, "has_preferences") == value(m, 1, "has_preferences") == 1.0
     m = extractor.compute("ix", "kingdom", hits, raw_query="kingdom")
     assert value(m, 1, "has_preferences") == 0.0 and value(m, 1, "preference_match") == 0.0
+
+
+def test_profile_features_by_hand():
+    docs = {
+        "p": {"id": "p", "title": "Paddington", "genres": ["Comedies", "Children & Family Movies"],
+              "countries": ["United Kingdom"], "kind": "Movie", "directors": ["Paul King"], "embedding": [3.0, 4.0]},
+        "x": {"id": "x", "title": "Extraction", "genres": ["Action & Adventure"], "countries": ["United States"],
+              "kind": "Movie", "cast": ["Chris Hemsworth"], "embedding": [0.0, -1.0]},
+    }
+    extractor = FeatureExtractor(StubBackend({}, docs))
+    hits = [FusedHit("p", 0.9, (1.0, 1.0), (1.0, 1.0), (1, 1)), FusedHit("x", 0.5, (1.0, 1.0), (1.0, 1.0), (2, 2))]
+    profile = Profile("viewer", events=4,
+                      affinities={"genres": {"Comedies": 3.0, "Dramas": 1.0}, "people": {"Paul King": 2.0},
+                                  "countries": {"United Kingdom": 1.0, "United States": 1.0}, "kind": {"Movie": 5.0}},
+                      centroid=np.array([0.6, 0.8]))
+    m = extractor.compute("ix", "", hits, raw_query="family film", profile=profile)
+    # genre weight held: Comedies 3 of 4 (p), none (x); people: Paul King 2 of 2; countries 1 of 2 each; kind all
+    assert [value(m, 0, "profile_genres_share"), value(m, 1, "profile_genres_share")] == [0.75, 0.0]
+    assert [value(m, 0, "profile_people_share"), value(m, 1, "profile_people_share")] == [1.0, 0.0]
+    assert [value(m, 0, "profile_countries_share"), value(m, 1, "profile_countries_share")] == [0.5, 0.5]
+    assert value(m, 0, "profile_kind_share") == value(m, 1, "profile_kind_share") == 1.0
+    # (1 + cos) / 2: p is parallel to the centroid (1.0); x's cosine is -0.8 -> 0.1
+    assert value(m, 0, "profile_centroid_similarity") == pytest.approx(1.0)
+    assert value(m, 1, "profile_centroid_similarity") == pytest.approx(0.1)
+    assert value(m, 0, "has_profile") == value(m, 1, "has_profile") == 1.0
+    # no profile, or one without events: every profile column is 0, the rest of the row unchanged
+    for none in (None, Profile("new viewer")):
+        anonymous = extractor.compute("ix", "", hits, raw_query="family film", profile=none)
+        assert not anonymous[:, list(PROFILE_COLUMNS)].any()
+        others = [i for i in range(len(FEATURES)) if i not in PROFILE_COLUMNS]
+        assert np.array_equal(anonymous[:, others], m[:, others])
 
 
 def test_no_query_vector_and_no_query_terms(stub):

@@ -25,6 +25,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--concurrency", type=int, default=1, help="sessions run at once")
     parser.add_argument("--max-seconds", type=float, default=600.0, help="stop after this long (bounded)")
     parser.add_argument("--rerank", choices=("none", "ltr"), default=None, help="ask for this reranker")
+    parser.add_argument("--personalization", action="store_true",
+                        help="measure personalized search instead: --users viewers with latent genre tastes play "
+                        "--history titles of their genres, then run --sessions searches, each asked with and "
+                        "without personalize; prints nDCG@10 / recall@10 / MRR@10 both ways, paired, with p")
+    parser.add_argument("--history", type=int, default=20, help="with --personalization: plays per viewer")
     parser.add_argument("--json", action="store_true")
     parser.set_defaults(handler=run_simulate)
 
@@ -36,6 +41,14 @@ def run_simulate(args: argparse.Namespace, settings: Settings) -> int:
 
     try:
         qrels = load_judgment_source(args, settings.db_path)
+        if args.personalization:
+            from marquee.relevance.personalization import measure_personalization
+
+            measured = measure_personalization(args.base, qrels, args.users, args.sessions, args.seed,
+                                               history=args.history, max_seconds=args.max_seconds,
+                                               search_params={"rerank": args.rerank} if args.rerank else None)
+            emit(measured.to_dict(), args.json)
+            return 1 if measured.errors else 0
         report = simulate(args.base, qrels, args.sessions, args.seed, user_model=args.click_model,
                           users=args.users, concurrency=args.concurrency, max_seconds=args.max_seconds,
                           search_params={"rerank": args.rerank} if args.rerank else None)
