@@ -3,9 +3,10 @@
 A real viewer's taste is hidden; a simulated one's is drawn, so its effect on what is relevant can be stated and
 scored. A viewer prefers ``TASTE_GENRES`` genres, drawn (seeded by the viewer) from the catalog's ``POOL_SIZE``
 largest genres (at least ``MIN_GENRE_TITLES`` titles each). Their taste shifts the editorial grade of a query's
-results: a relevant title (grade >= 1) in one of their genres is worth ``TASTE_BONUS`` more to them (at most 3);
-nothing irrelevant becomes relevant, so a personalized ranker can only win by reordering what already answers the
-query. Their history is ``HISTORY`` titles drawn from their genres, played: what their profile is built from.
+results: a relevant title (grade >= 1) in one of their genres is worth ``TASTE_BONUS`` more to them, so their
+scale runs 0..4: among titles that answer the query equally well (most of an editorial list's relevant titles are
+graded 3), the ones of their genres come first. Nothing irrelevant becomes relevant, so a personalized ranker can
+only win by reordering what already answers the query. Their history is ``HISTORY`` titles drawn from their genres, played: what their profile is built from.
 
 The same functions serve the simulator (over HTTP, the measurement) and the LTR trainer's simulated viewers
 (in process, on the train split's queries and other viewers), so both live in the same world.
@@ -34,7 +35,7 @@ class Taste:
         """What a result of this editorial ``grade`` with these ``genres`` is worth to this viewer."""
         base = max(0, min(TOP_GRADE, int(grade)))
         if base >= 1 and self.genres.intersection(genres):
-            return min(TOP_GRADE, base + TASTE_BONUS)
+            return base + TASTE_BONUS
         return base
 
 

@@ -10,15 +10,15 @@ from marquee.search.backends.base import Hit, SearchResult
 from marquee.search.recommendations.profiles import facet_share
 
 
-def test_a_taste_lifts_only_relevant_titles_of_its_genres_and_caps_at_three():
+def test_a_taste_lifts_only_relevant_titles_of_its_genres_by_one_grade():
     taste = Taste("v", frozenset({"Dramas", "Comedies"}))
     assert taste.grade(0, ["Dramas"]) == 0  # nothing irrelevant becomes relevant
     assert taste.grade(1, ["Dramas"]) == 2
     assert taste.grade(2, ["Horror", "Comedies"]) == 3
-    assert taste.grade(3, ["Dramas"]) == 3
+    assert taste.grade(3, ["Dramas"]) == 4  # above the editorial scale: preferred among equally relevant titles
     assert taste.grade(2, ["Horror"]) == 2
     assert taste.grade(2.7, []) == 2  # grades are integers 0..3
-    assert taste.grade(7, []) == 3 and taste.grade(-1, ["Dramas"]) == 0
+    assert taste.grade(7, []) == 3 and taste.grade(7, ["Dramas"]) == 4 and taste.grade(-1, ["Dramas"]) == 0
 
 
 def test_the_pool_is_the_largest_genres_above_the_floor_in_name_order():
