@@ -6,7 +6,8 @@ largest genres (at least ``MIN_GENRE_TITLES`` titles each). Their taste shifts t
 results: a relevant title (grade >= 1) in one of their genres is worth ``TASTE_BONUS`` more to them, so their
 scale runs 0..4: among titles that answer the query equally well (most of an editorial list's relevant titles are
 graded 3), the ones of their genres come first. Nothing irrelevant becomes relevant, so a personalized ranker can
-only win by reordering what already answers the query. Their history is ``HISTORY`` titles drawn from their genres, played: what their profile is built from.
+only win by reordering what already answers the query. Their history is ``HISTORY`` titles drawn from their
+genres, played: what their profile is built from.
 
 The same functions serve the simulator (over HTTP, the measurement) and the LTR trainer's simulated viewers
 (in process, on the train split's queries and other viewers), so both live in the same world.
