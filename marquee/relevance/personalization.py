@@ -24,7 +24,16 @@ from datetime import timedelta
 from urllib.parse import quote
 
 from marquee.relevance.experiments.compare import Comparison, compare_runs
-from marquee.relevance.simulation import EPOCH, PAGE_SIZE, SimulationError, ZipfQueries, _address, _Api
+from marquee.relevance.simulation import (
+    EPOCH,
+    PAGE_SIZE,
+    LoopbackApi,
+    SimulationError,
+    ZipfQueries,
+    event_time,
+    loopback_address,
+    play_event,
+)
 from marquee.relevance.tastes import HISTORY, Taste, draw_history, draw_taste, taste_pool
 
 GENRE_PAGE = 100  # titles of a genre a viewer browses (one page; the trainer's personas browse as deep)
@@ -61,7 +70,7 @@ class PersonalizationReport:
 class _Catalog:
     """Genres of titles as the server shows them, fetched once each (``/documents/<id>``)."""
 
-    def __init__(self, api: _Api) -> None:
+    def __init__(self, api: LoopbackApi) -> None:
         self.api = api
         self.genres: dict[str, list[str]] = {}
 
@@ -89,12 +98,12 @@ def measure_personalization(
     """See the module docstring. ``qrels``: query text -> doc id -> editorial grade (the test split's)."""
     if viewers < 1 or searches < 0 or history < 1:
         raise SimulationError("viewers and history must be >= 1, searches >= 0")
-    host, port = _address(base)
+    host, port = loopback_address(base)
     queries = ZipfQueries(list(qrels), seed)
     report = PersonalizationReport()
     started = time.perf_counter()
     deadline = started + max_seconds
-    api = _Api(host, port)
+    api = LoopbackApi(host, port)
     try:
         catalog = _Catalog(api)
         status, body = api.get("/search", {"q": "", "size": "0"})
@@ -139,7 +148,7 @@ def measure_personalization(
     return report
 
 
-def _search(api: _Api, query: str, taste: Taste, personalize: str,
+def _search(api: LoopbackApi, query: str, taste: Taste, personalize: str,
             search_params: Mapping[str, str] | None) -> dict | None:
     """One measurement search (``explore=false``: the ranking as ranked, nothing posted); None unless 200."""
     status, body = api.get("/search", {"q": query, "size": str(PAGE_SIZE), "facets": "false", "explore": "false",
@@ -148,14 +157,13 @@ def _search(api: _Api, query: str, taste: Taste, personalize: str,
     return body if status == 200 else None
 
 
-def _play_history(api: _Api, taste: Taste, titles: list[str], report: PersonalizationReport) -> int:
+def _play_history(api: LoopbackApi, taste: Taste, titles: list[str], report: PersonalizationReport) -> int:
     """The viewer presses Play on each title (as the detail view posts it); returns the plays accepted."""
     played = 0
     for n, doc_id in enumerate(titles):
         clock = EPOCH + timedelta(seconds=60 * n)
-        status = api.post("/events", {"action_name": "play", "doc_id": doc_id, "client_id": taste.client_id,
-                                      "session_id": f"{taste.client_id}-history", "application": "marquee-simulator",
-                                      "timestamp": clock.isoformat().replace("+00:00", "Z")})
+        status = api.post("/events", play_event(doc_id, taste.client_id, f"{taste.client_id}-history",
+                                                event_time(clock)))
         if status == 202:
             played += 1
         else:

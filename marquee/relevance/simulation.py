@@ -51,6 +51,7 @@ QUERIES_PER_SESSION = 0.4  # chance of one more query after each query: 1.67 que
 USER_MODELS = ("pbm", "cascade")
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
+APPLICATION = "marquee-simulator"  # the events' application field: simulated traffic, told apart from the page's
 
 
 class SimulationError(ValueError):
@@ -109,8 +110,8 @@ def dwell_ms(grade: int, rng: random.Random) -> int:
     return int(DWELL_MEDIAN_MS[grade] * math.exp(rng.gauss(0.0, DWELL_SIGMA)))
 
 
-class _Api:
-    """A keep-alive connection to the API (a thread owns one)."""
+class LoopbackApi:
+    """A keep-alive connection to the API (a thread owns one); open it on :func:`loopback_address`."""
 
     def __init__(self, host: str, port: int) -> None:
         self.conn = http.client.HTTPConnection(host, port, timeout=60)
@@ -131,7 +132,20 @@ class _Api:
         self.conn.close()
 
 
-def _address(base: str) -> tuple[str, int]:
+def event_time(clock: datetime) -> str:
+    """A simulated viewer's clock as its events send it."""
+    return clock.isoformat().replace("+00:00", "Z")
+
+
+def play_event(doc_id: str, client_id: str, session_id: str, timestamp: str,
+               query_id: str | None = None) -> dict[str, str]:
+    """What the detail view's Play button posts to ``/events`` (``query_id`` when the title came from a search)."""
+    return {"action_name": "play", "doc_id": doc_id, "client_id": client_id, "session_id": session_id,
+            **({"query_id": query_id} if query_id is not None else {}), "application": APPLICATION,
+            "timestamp": timestamp}
+
+
+def loopback_address(base: str) -> tuple[str, int]:
     parts = urlsplit(base)
     if parts.scheme != "http" or parts.hostname not in LOOPBACK:
         raise SimulationError(f"simulated users only talk to a local server (http://127.0.0.1:PORT), not {base!r}")
@@ -158,7 +172,7 @@ def simulate(
         raise SimulationError(f"unknown user model {user_model!r}; valid: {', '.join(USER_MODELS)}")
     if sessions < 0 or users < 1 or concurrency < 1:
         raise SimulationError("sessions must be >= 0, users and concurrency >= 1")
-    host, port = _address(base)
+    host, port = loopback_address(base)
     queries = ZipfQueries(list(qrels), seed)
     report = SimulationReport()
     lock = threading.Lock()
@@ -166,7 +180,7 @@ def simulate(
     started = time.perf_counter()
     deadline = started + max_seconds
 
-    def run_session(api: _Api, number: int) -> None:
+    def run_session(api: LoopbackApi, number: int) -> None:
         rng = random.Random(f"{seed}:{number}")
         client_id = f"sim-{seed}-user-{rng.randrange(users)}"
         session_id = f"sim-{seed}-session-{number}"
@@ -184,8 +198,7 @@ def simulate(
                 break
             hits = [hit["id"] for hit in body["hits"]]
             record = {"query_id": body["query_id"], "query": query, "client_id": client_id,
-                      "session_id": session_id, "application": "marquee-simulator",
-                      "timestamp": clock.isoformat().replace("+00:00", "Z"),
+                      "session_id": session_id, "application": APPLICATION, "timestamp": event_time(clock),
                       "impressions": [{"doc_id": hit["id"], "position": rank, **({"explored": True} if
                                                                                   hit.get("explored") else {})}
                                       for rank, hit in enumerate(body["hits"], start=1)]}
@@ -195,13 +208,11 @@ def simulate(
             for rank in ranks:
                 clock += timedelta(seconds=5)
                 click = {"doc_id": hits[rank - 1], "position": rank, "dwell_ms": dwell_ms(grades[rank - 1], rng),
-                         "timestamp": clock.isoformat().replace("+00:00", "Z")}
+                         "timestamp": event_time(clock)}
                 errors += api.post("/events", {**record, "clicks": [click]}) != 202
                 if play_rate > 0 and rng.random() < play_rate * grades[rank - 1] / 3:  # a play step (detail view)
-                    errors += api.post("/events", {
-                        "action_name": "play", "doc_id": hits[rank - 1], "client_id": client_id,
-                        "session_id": session_id, "query_id": body["query_id"], "application": "marquee-simulator",
-                        "timestamp": click["timestamp"]}) != 202
+                    errors += api.post("/events", play_event(hits[rank - 1], client_id, session_id,
+                                                             click["timestamp"], body["query_id"])) != 202
             clicked_all.append((query, tuple(hits[r - 1] for r in ranks)))
             with lock:
                 report.queries += 1
@@ -216,7 +227,7 @@ def simulate(
             report.clicked.extend((number, q, docs) for q, docs in clicked_all)
 
     def worker() -> None:
-        api = _Api(host, port)
+        api = LoopbackApi(host, port)
         try:
             while True:
                 number = next(counter)
@@ -232,7 +243,7 @@ def simulate(
                     with lock:
                         report.errors += 1
                     api.close()
-                    api = _Api(host, port)
+                    api = LoopbackApi(host, port)
         finally:
             api.close()
 

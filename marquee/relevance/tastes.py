@@ -19,12 +19,14 @@ import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from marquee.search.service import ServiceConfig
+
 TASTE_GENRES = 2
 MIN_GENRE_TITLES = 100
 TASTE_BONUS = 1
 HISTORY = 20
 TOP_GRADE = 3
-POOL_SIZE = 15  # the search page's facet size
+POOL_SIZE = ServiceConfig.facet_size  # the genres /search lists in its facet: the simulator's pool over HTTP
 
 
 @dataclass(frozen=True)
